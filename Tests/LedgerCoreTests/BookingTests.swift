@@ -1,0 +1,90 @@
+import Foundation
+import LedgerCore
+import Testing
+
+@Suite struct BookingTests {
+    let policy = BookingPolicy(timeZone: shanghai)
+    /// The last evening of March in Shanghai.
+    let evening = instant("2024-03-31T23:30:00+08:00")
+
+    func statuses(_ closed: [String: String]) -> (Period) -> PeriodState {
+        { period in closed[period.description].map { .closed(at: instant($0)) } ?? .open }
+    }
+
+    @Test func openPeriodTakesTheEntryOnTime() {
+        let decision = policy.book(occurredAt: evening, now: instant("2024-04-01T00:10:00+08:00"), periodStatus: statuses([:]))
+        #expect(decision == .book(period: period("2024-03"), late: false))
+    }
+
+    @Test func periodIsReckonedInThePolicysZone() {
+        let decision = BookingPolicy(timeZone: utc)
+            .book(occurredAt: instant("2024-04-01T00:10:00+08:00"), now: instant("2024-04-01T00:20:00+08:00"), periodStatus: statuses([:]))
+        #expect(decision == .book(period: period("2024-03"), late: false))
+    }
+
+    @Test func closedPeriodWithinTheWindowBooksLateIntoTheNext() {
+        let closed = statuses(["2024-03": "2024-04-05T10:00:00+08:00"])
+        let decision = policy.book(occurredAt: evening, now: instant("2024-04-20T09:00:00+08:00"), periodStatus: closed)
+        #expect(decision == .book(period: period("2024-04"), late: true))
+    }
+
+    @Test func windowEndIsInclusive() {
+        let closed = statuses(["2024-03": "2024-04-05T10:00:00+08:00"])
+        let atEnd = instant("2024-05-05T10:00:00+08:00")  // 30 days after the close
+        #expect(policy.book(occurredAt: evening, now: atEnd, periodStatus: closed) == .book(period: period("2024-04"), late: true))
+        #expect(
+            policy.book(occurredAt: evening, now: atEnd.addingTimeInterval(1), periodStatus: closed)
+                == .tooLate(closedAt: instant("2024-04-05T10:00:00+08:00")))
+        #expect(
+            policy.book(occurredAt: evening, now: atEnd.addingTimeInterval(0.000001), periodStatus: closed)
+                == .tooLate(closedAt: instant("2024-04-05T10:00:00+08:00")))
+    }
+
+    @Test func skipsPeriodsClosedSince() {
+        let closed = statuses([
+            "2024-03": "2024-04-30T10:00:00+08:00",
+            "2024-04": "2024-05-02T10:00:00+08:00",
+            "2024-05": "2024-06-01T10:00:00+08:00",
+        ])
+        let decision = policy.book(occurredAt: evening, now: instant("2024-05-20T09:00:00+08:00"), periodStatus: closed)
+        #expect(decision == .book(period: period("2024-06"), late: true))
+    }
+
+    @Test func windowCountsFromTheEntrysOwnPeriodClose() {
+        // April closed recently, but March closed more than 30 days ago.
+        let closed = statuses(["2024-03": "2024-04-05T10:00:00+08:00", "2024-04": "2024-05-30T10:00:00+08:00"])
+        let decision = policy.book(occurredAt: evening, now: instant("2024-06-01T09:00:00+08:00"), periodStatus: closed)
+        #expect(decision == .tooLate(closedAt: instant("2024-04-05T10:00:00+08:00")))
+    }
+
+    @Test func lateWindowIsConfigurable() {
+        let weekly = BookingPolicy(timeZone: shanghai, lateWindow: .seconds(7 * 86_400))
+        let closed = statuses(["2024-03": "2024-04-05T10:00:00+08:00"])
+        #expect(
+            weekly.book(occurredAt: evening, now: instant("2024-04-12T10:00:00+08:00"), periodStatus: closed)
+                == .book(period: period("2024-04"), late: true))
+        #expect(
+            weekly.book(occurredAt: evening, now: instant("2024-04-12T10:00:01+08:00"), periodStatus: closed)
+                == .tooLate(closedAt: instant("2024-04-05T10:00:00+08:00")))
+    }
+
+    @Test func refusesTimesTooFarAhead() {
+        let now = instant("2024-03-31T23:25:00+08:00")
+        let open = statuses([:])
+        let onTime = BookingDecision.book(period: period("2024-03"), late: false)
+        #expect(policy.book(occurredAt: now.addingTimeInterval(299), now: now, periodStatus: open) == onTime)
+        #expect(policy.book(occurredAt: now.addingTimeInterval(300), now: now, periodStatus: open) == onTime)
+        #expect(policy.book(occurredAt: now.addingTimeInterval(300.5), now: now, periodStatus: open) == .clockSkew)
+        #expect(policy.book(occurredAt: now.addingTimeInterval(301), now: now, periodStatus: open) == .clockSkew)
+        #expect(policy.book(occurredAt: now.addingTimeInterval(-86_400), now: now, periodStatus: open) == onTime)
+        let strict = BookingPolicy(timeZone: shanghai, maxClockSkew: .zero)
+        #expect(strict.book(occurredAt: now, now: now, periodStatus: open) == onTime)
+        #expect(strict.book(occurredAt: now.addingTimeInterval(1), now: now, periodStatus: open) == .clockSkew)
+    }
+
+    @Test func skewIsJudgedBeforeThePeriod() {
+        let closed = statuses(["2024-03": "2024-01-01T00:00:00+08:00"])
+        let now = instant("2024-03-31T23:00:00+08:00")
+        #expect(policy.book(occurredAt: evening, now: now, periodStatus: closed) == .clockSkew)
+    }
+}
