@@ -121,8 +121,9 @@ DECLARE
 BEGIN
     SELECT status INTO period_status FROM ledger.periods WHERE period = NEW.period FOR SHARE;
     IF period_status IS DISTINCT FROM 'open' THEN
+        -- LD001: the period closed while this entry was being booked; the daemon books it again.
         RAISE EXCEPTION 'period % is closed; entries are booked into the first open period', NEW.period
-            USING ERRCODE = 'restrict_violation';
+            USING ERRCODE = 'LD001';
     END IF;
     IF NEW.kind = 'void' AND NOT EXISTS (
         SELECT 1 FROM ledger.entries m

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import LedgerStore
+import Logging
+import Postgres
+
+/// A failure an operator can act on: one line that says what went wrong and what to do.
+struct OperatorError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Opening the database and turning errors into one clear line.
+enum CommandSupport {
+    static let logger = Logger(label: "ledgerctl")
+
+    static func configuration() throws -> LedgerConfiguration {
+        do {
+            return try LedgerConfiguration.fromEnvironment()
+        } catch let error as ConfigurationError {
+            throw OperatorError("configuration: \(error)")
+        }
+    }
+
+    /// Connects with `DATABASE_URL` (or the `PG*` variables) and runs `body`; the connection is closed on every path.
+    static func withDatabase<T>(_ body: (PostgresConnection, LedgerConfiguration) throws -> T) throws -> T {
+        let configuration = try configuration()
+        let db: PostgresConnection
+        do {
+            db = try PostgresConnection.connect(configuration.databaseURL, logger: logger, connectTimeoutSeconds: 10)
+        } catch let error as PostgresError {
+            throw OperatorError("cannot connect to the database: \(error.message.replacingOccurrences(of: "\n", with: " ")) (check DATABASE_URL)")
+        }
+        defer { db.close() }
+        do {
+            return try body(db, configuration)
+        } catch let error as LedgerError {
+            throw OperatorError(error.message)
+        } catch let error as PostgresError {
+            throw OperatorError("the database refused the operation: \(error.message) (SQLSTATE \(error.sqlState ?? "none"))")
+        }
+    }
+}

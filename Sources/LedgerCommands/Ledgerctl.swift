@@ -1,0 +1,12 @@
+public import ArgumentParser
+
+/// `ledgerctl`: the bureau's command line. Each subcommand lives in its own file.
+public struct Ledgerctl: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ledgerctl",
+        abstract: "Administer the double-support restaurant ledger.",
+        discussion: "Reads DATABASE_URL (a libpq connection string or URI) or the PG* variables, and LEDGER_TZ.",
+        subcommands: [Migrate.self, RestaurantCommand.self, TerminalCommand.self, CardsCommand.self])
+
+    public init() {}
+}

@@ -1,0 +1,63 @@
+public import Hummingbird
+public import LedgerStore
+public import Logging
+import HummingbirdCore
+import NIOCore
+
+/// Where the API listens, from `LEDGER_LISTEN` (`host:port`, default `127.0.0.1:8080`).
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// A slow client that sends nothing for this long is disconnected.
+    public var idleTimeoutSeconds: Int64 = 30
+
+    public init(host: String = "127.0.0.1", port: Int = 8080) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` or `[v6]:port`.
+    public init(listen: String) throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            (0...65535).contains(port)
+        else {
+            throw ConfigurationError(key: "LEDGER_LISTEN", message: "'\(listen)' is not host:port, for example 127.0.0.1:8080")
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        self.init(host: host.isEmpty ? "0.0.0.0" : host, port: port)
+    }
+}
+
+/// The terminal API's routes over a ledger: `/healthz` open, everything under `/v1` behind a terminal token.
+/// `metrics`, when given, renders the Prometheus text served at `/metrics`.
+public func buildRouter(ledger: Ledger, metrics: (@Sendable () -> [UInt8])? = nil) -> Router<LedgerRequestContext> {
+    let router = Router(context: LedgerRequestContext.self)
+    router.add(middleware: RequestLog())
+    router.add(middleware: MetricsMiddleware())
+    HealthController(pool: ledger.pool).addRoutes(to: router)
+    if let metrics {
+        router.get("metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
+        }
+    }
+    let v1 = router.group("v1").add(middleware: TerminalAuthenticator(ledger: ledger))
+    MealController(ledger: ledger).addRoutes(to: v1)
+    return router
+}
+
+/// The daemon's HTTP application. The pool is closed after the server has stopped.
+public func buildApplication(
+    configuration: ServerConfiguration, ledger: Ledger, logger: Logger,
+    metrics: (@Sendable () -> [UInt8])? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(ledger: ledger, metrics: metrics),
+        server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ledgerd"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Hummingbird
+import LedgerStore
+import Logging
+import Postgres
+
+/// Turns whatever a handler threw into the API's error answer. Database trouble becomes 503 `unavailable`;
+/// its detail goes to the log, never to the terminal.
+enum ErrorMapper {
+    static func apiError(for error: any Error, logger: Logger) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as LedgerError:
+            return APIError(error)
+        case let error as PostgresError:
+            logger.warning("database error", metadata: ["error": "\(String(reflecting: error))"])
+            return .unavailable
+        case let error as HTTPError where error.status == .notFound:
+            return APIError(.notFound, "not_found", "no such route: see openapi.yaml for the terminal API")
+        case let error as HTTPError where error.status == .methodNotAllowed:
+            return APIError(.methodNotAllowed, "method_not_allowed", "this route does not take that method: see openapi.yaml")
+        case let error as any HTTPResponseError where error.status.code < 500:
+            return APIError(error.status, "bad_request", "the request could not be handled (\(error.status.reasonPhrase))")
+        default:
+            logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            return .unavailable
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+public import LedgerCore
+public import Postgres
+
+/// One row of the card registry, personal data included: for bureau staff only.
+public struct CardRecord: Sendable, Equatable {
+    public let card: Card
+    public let holderName: String
+    public let phone: String?
+    public let address: String?
+    public let community: String?
+}
+
+/// Why `cards import` imported nothing: every bad line, each as `line N: reason`.
+public struct CardImportError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let problems: [String]
+    public var description: String { problems.joined(separator: "\n") }
+}
+
+/// The district's card registry.
+public enum Cards {
+    /// The columns of an import file, in order; a first line equal to them is a header and is skipped.
+    public static let importColumns = [
+        "card_no", "name", "category", "birth_date", "phone", "address", "community", "status", "valid_from", "valid_until",
+    ]
+
+    /// Reads and checks an import file. Throws `CardImportError` listing every bad line; returns the records otherwise.
+    public static func parseImport(_ text: String) throws -> [CardRecord] {
+        let records: [CSVRecord]
+        do {
+            records = try CSVReader.records(text)
+        } catch let error as CSVError {
+            throw CardImportError(problems: [error.description])
+        }
+        var problems: [String] = []
+        var cards: [CardRecord] = []
+        var firstLineOf: [String: Int] = [:]
+        for record in records {
+            if record.line == records.first?.line, record.fields == importColumns { continue }
+            do {
+                let card = try parseRow(record.fields)
+                if let first = firstLineOf[card.card.number.value] {
+                    throw CardImportError(problems: ["the card number also appears on line \(first)"])
+                }
+                firstLineOf[card.card.number.value] = record.line
+                cards.append(card)
+            } catch let error as CardImportError {
+                problems.append("line \(record.line): \(error.problems.joined(separator: "; "))")
+            }
+        }
+        guard problems.isEmpty else { throw CardImportError(problems: problems) }
+        guard !cards.isEmpty else { throw CardImportError(problems: ["the file holds no cards"]) }
+        return cards
+    }
+
+    static func parseRow(_ fields: [String]) throws -> CardRecord {
+        guard fields.count == importColumns.count else {
+            throw CardImportError(problems: ["expected \(importColumns.count) fields (\(importColumns.joined(separator: ","))), found \(fields.count)"])
+        }
+        var problems: [String] = []
+        func check<T>(_ column: String, _ parse: () throws -> T) -> T? {
+            do {
+                return try parse()
+            } catch let error as DomainError {
+                problems.append("\(column): \(error.description)")
+            } catch {
+                problems.append("\(column): \(error)")
+            }
+            return nil
+        }
+        func optionalDate(_ index: Int) -> LocalDate?? {
+            let text = fields[index].trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { return .some(nil) }
+            return check(importColumns[index]) { try LocalDate(parsing: text) }.map { .some($0) }
+        }
+        func optionalText(_ index: Int) -> String? {
+            let text = fields[index].trimmingCharacters(in: .whitespaces)
+            return text.isEmpty ? nil : text
+        }
+        let number = check("card_no") { try CardNumber(fields[0]) }
+        let name = fields[1].trimmingCharacters(in: .whitespaces)
+        if name.isEmpty { problems.append("name: the holder's name is empty") }
+        let category = CardCategory(rawValue: fields[2])
+        if category == nil {
+            problems.append("category: '\(fields[2])' is not one of \(CardCategory.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let birthDate = optionalDate(3)
+        let status = CardStatus(rawValue: fields[7])
+        if status == nil {
+            problems.append("status: '\(fields[7])' is not one of \(CardStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let validFrom = optionalDate(8)
+        let validUntil = optionalDate(9)
+        if let from = validFrom ?? nil, let until = validUntil ?? nil, from > until {
+            problems.append("valid_until \(until) is before valid_from \(from)")
+        }
+        guard problems.isEmpty, let number, let category, let status, let birthDate, let validFrom, let validUntil else {
+            throw CardImportError(problems: problems)
+        }
+        return CardRecord(
+            card: Card(number: number, category: category, status: status, birthDate: birthDate,
+                       validFrom: validFrom, validUntil: validUntil),
+            holderName: name, phone: optionalText(4), address: optionalText(5), community: optionalText(6))
+    }
+
+    /// Inserts or updates every card in one transaction, through COPY; returns how many rows were written.
+    public static func upsert(_ cards: [CardRecord], on db: PostgresConnection) throws -> Int {
+        try db.transaction { db in
+            try db.execute(script: """
+                CREATE TEMPORARY TABLE card_import (LIKE ledger.cards INCLUDING DEFAULTS) ON COMMIT DROP;
+                ALTER TABLE card_import DROP CONSTRAINT IF EXISTS card_import_pkey;
+                """)
+            _ = try db.copyIn(
+                "COPY card_import (card_no, holder_name, category, birth_date, phone, address, community, status, valid_from, valid_until) FROM STDIN",
+                rows: cards.lazy.map { record in
+                    [record.card.number.value, record.holderName, record.card.category.rawValue,
+                     record.card.birthDate?.description, record.phone, record.address, record.community,
+                     record.card.status.rawValue, record.card.validFrom?.description, record.card.validUntil?.description]
+                })
+            return try db.query("""
+                INSERT INTO ledger.cards (card_no, holder_name, category, birth_date, phone, address, community, status, valid_from, valid_until)
+                SELECT card_no, holder_name, category, birth_date, phone, address, community, status, valid_from, valid_until
+                FROM card_import
+                ON CONFLICT (card_no) DO UPDATE SET
+                    holder_name = EXCLUDED.holder_name, category = EXCLUDED.category, birth_date = EXCLUDED.birth_date,
+                    phone = EXCLUDED.phone, address = EXCLUDED.address, community = EXCLUDED.community,
+                    status = EXCLUDED.status, valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until,
+                    updated_at = now()
+                """).affectedRows
+        }
+    }
+
+    /// The registry row of one card, personal data included, or nil.
+    public static func find(_ number: CardNumber, on db: PostgresConnection) throws -> CardRecord? {
+        try db.query("""
+            SELECT card_no, category, status, birth_date::text, valid_from::text, valid_until::text,
+                   holder_name, phone, address, community
+            FROM ledger.cards WHERE card_no = \(number.value)
+            """).first.map { row in
+            CardRecord(
+                card: try card(from: row, number: number, offset: 1),
+                holderName: try row.decode(6, as: String.self),
+                phone: try row.decode(7, as: String?.self),
+                address: try row.decode(8, as: String?.self),
+                community: try row.decode(9, as: String?.self))
+        }
+    }
+
+    /// Counts of registered cards by category and status, for the operator.
+    public static func summary(on db: PostgresConnection) throws -> [(category: String, status: String, count: Int64)] {
+        try db.query("SELECT category, status, count(*) FROM ledger.cards GROUP BY 1, 2 ORDER BY 1, 2").map { row in
+            (try row.decode(0, as: String.self), try row.decode(1, as: String.self), try row.decode(2, as: Int64.self))
+        }
+    }
+
+    /// A `Card` from five columns from `offset` on: category, status, birth_date, valid_from, valid_until (dates as text).
+    static func card(from row: PostgresRow, number: CardNumber, offset: Int) throws -> Card {
+        func date(_ index: Int) throws -> LocalDate? {
+            try row.decode(offset + index, as: String?.self).map { try LocalDate(parsing: $0) }
+        }
+        guard let category = CardCategory(rawValue: try row.decode(offset, as: String.self)),
+            let status = CardStatus(rawValue: try row.decode(offset + 1, as: String.self))
+        else { throw PostgresError(kind: .decoding, message: "unexpected card category or status in the registry") }
+        return Card(number: number, category: category, status: status,
+                    birthDate: try date(2), validFrom: try date(3), validUntil: try date(4))
+    }
+}

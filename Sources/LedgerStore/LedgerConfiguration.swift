@@ -1,0 +1,72 @@
+public import Foundation
+import LedgerCore
+
+/// Settings shared by `ledgerd` and `ledgerctl`, read from the environment. Every key has a default.
+///
+/// | key | default |
+/// |---|---|
+/// | `DATABASE_URL` | empty: libpq's `PG*` variables and defaults |
+/// | `LEDGER_TZ` | `Asia/Shanghai` |
+/// | `LEDGER_DAILY_LIMIT` | 3 meals per card per local day |
+/// | `LEDGER_LATE_DAYS` | 30 days after a close during which late entries are accepted |
+/// | `LEDGER_MAX_CLOCK_SKEW_SECONDS` | 300 |
+/// | `LEDGER_DELIVERY_MIN_AGE` | 80 |
+/// | `LEDGER_POOL_SIZE` | 8 database connections |
+public struct LedgerConfiguration: Sendable {
+    public var databaseURL: String
+    public var settings: LedgerSettings
+    public var poolSize: Int
+
+    /// Reads the environment; a malformed value is refused with a message naming the key.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LedgerConfiguration {
+        let reader = EnvironmentReader(environment: environment)
+        let zoneName = reader.string("LEDGER_TZ") ?? "Asia/Shanghai"
+        guard let timeZone = TimeZone(identifier: zoneName) else {
+            throw ConfigurationError(key: "LEDGER_TZ", message: "'\(zoneName)' is not a time zone name such as Asia/Shanghai")
+        }
+        let booking = BookingPolicy(
+            timeZone: timeZone,
+            lateWindow: .seconds(try reader.integer("LEDGER_LATE_DAYS", default: 30, range: 0...366) * 86_400),
+            maxClockSkew: .seconds(try reader.integer("LEDGER_MAX_CLOCK_SKEW_SECONDS", default: 300, range: 0...86_400)))
+        return LedgerConfiguration(
+            databaseURL: reader.string("DATABASE_URL") ?? "",
+            settings: LedgerSettings(
+                booking: booking,
+                dailyLimit: DailyLimit(maxMeals: try reader.integer("LEDGER_DAILY_LIMIT", default: 3, range: 1...100)),
+                deliveryMinimumAge: try reader.integer("LEDGER_DELIVERY_MIN_AGE", default: 80, range: 0...150)),
+            poolSize: try reader.integer("LEDGER_POOL_SIZE", default: 8, range: 1...200))
+    }
+}
+
+/// A configuration value that could not be used.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let key: String
+    public let message: String
+    public var description: String { "\(key): \(message)" }
+
+    public init(key: String, message: String) {
+        self.key = key
+        self.message = message
+    }
+}
+
+/// Reads typed values from environment variables; empty counts as unset.
+public struct EnvironmentReader: Sendable {
+    public let environment: [String: String]
+
+    public init(environment: [String: String]) {
+        self.environment = environment
+    }
+
+    public func string(_ key: String) -> String? {
+        environment[key].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    public func integer(_ key: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = string(key) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw ConfigurationError(key: key, message: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+}

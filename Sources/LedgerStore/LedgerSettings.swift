@@ -1,0 +1,20 @@
+public import Foundation
+public import LedgerCore
+
+/// The programme's configurable rules, with PRODUCT.md's defaults.
+public struct LedgerSettings: Sendable {
+    /// Periods, local days and late bookings, in the programme's time zone.
+    public var booking: BookingPolicy
+    /// Discounted meals per card per local day.
+    public var dailyLimit: DailyLimit
+    /// The age from which a veteran gets free delivery.
+    public var deliveryMinimumAge: Int
+
+    public init(booking: BookingPolicy, dailyLimit: DailyLimit = DailyLimit(), deliveryMinimumAge: Int = 80) {
+        self.booking = booking
+        self.dailyLimit = dailyLimit
+        self.deliveryMinimumAge = deliveryMinimumAge
+    }
+
+    public var timeZone: TimeZone { booking.timeZone }
+}

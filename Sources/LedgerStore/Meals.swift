@@ -1,0 +1,301 @@
+public import Foundation
+public import LedgerCore
+import Postgres
+
+/// A terminal's request to record a discounted meal, checked for shape but not yet against the ledger.
+public struct MealRequest: Sendable, Equatable {
+    public let id: UUID
+    public let cardNumber: CardNumber
+    public let credential: Credential
+    public let occurredAt: Date
+    public let gross: Int64
+    /// The payable the terminal computed, if it sent one; it must equal the server's.
+    public let claimedPayable: Int64?
+
+    public init(id: UUID, cardNumber: CardNumber, credential: Credential, occurredAt: Date, gross: Int64, claimedPayable: Int64?) {
+        self.id = id
+        self.cardNumber = cardNumber
+        self.credential = credential
+        self.occurredAt = occurredAt
+        self.gross = gross
+        self.claimedPayable = claimedPayable
+    }
+
+    /// What makes two requests with one id the same request: everything the terminal sent, and its restaurant.
+    func fingerprint(restaurantID: Int64) -> String {
+        ["meal", String(restaurantID), cardNumber.value, credential.rawValue, String(occurredAt.microsecondsSince1970),
+         String(gross), claimedPayable.map(String.init) ?? "-"].joined(separator: "\n")
+    }
+}
+
+/// A discounted meal as the ledger holds it.
+public struct Meal: Sendable, Equatable {
+    public let id: UUID
+    public let restaurantCode: String
+    public let cardNumber: String
+    public let credential: Credential
+    public let occurredAt: Date
+    public let gross: Int64
+    public let rateBasisPoints: Int32
+    public let payable: Int64
+    public let discount: Int64
+    public let period: Period
+    public let late: Bool
+}
+
+/// A terminal's request to void one of its restaurant's meals.
+public struct VoidRequest: Sendable, Equatable {
+    public let id: UUID
+    public let mealID: UUID
+    public let reason: String
+
+    public init(id: UUID, mealID: UUID, reason: String) {
+        self.id = id
+        self.mealID = mealID
+        self.reason = reason
+    }
+
+    func fingerprint(restaurantID: Int64) -> String {
+        ["void", String(restaurantID), mealID.uuidString.lowercased(), reason].joined(separator: "\n")
+    }
+}
+
+/// A void entry: it undoes one meal and is itself an entry of the ledger.
+public struct VoidEntry: Sendable, Equatable {
+    public let id: UUID
+    public let mealID: UUID
+    public let restaurantCode: String
+    public let reason: String
+    public let recordedAt: Date
+    public let period: Period
+    public let late: Bool
+}
+
+/// What a terminal learns about a card before it records a meal.
+public struct CardCheck: Sendable, Equatable {
+    public let card: Card
+    /// Why the card may not be used now, when it may not.
+    public let refusal: LedgerError?
+    public let deliveryEligible: Bool
+    public let mealsToday: Int
+    public let dailyLimit: Int
+}
+
+/// Recording meals and voids: business rules 1 to 5 of PRODUCT.md, applied inside one transaction each.
+enum Meals {
+    static func record(
+        _ request: MealRequest, by terminal: TerminalIdentity, settings: LedgerSettings, now: Date, on db: PostgresConnection
+    ) throws -> Recorded<Meal> {
+        let localDate = LocalDate.containing(request.occurredAt, in: settings.timeZone)
+        let fingerprint = request.fingerprint(restaurantID: terminal.restaurantID)
+        let context = try db.query("""
+            SELECT existing_restaurant_id, existing_kind, existing_matches, card_found, card_category, card_status,
+                   card_birth_date::text, card_valid_from::text, card_valid_until::text, meals_today, closed_periods, closed_ats
+            FROM ledger.meal_context(\(request.id), \(request.cardNumber.value), \(localDate.description)::date,
+                                     \(localDate.period.description), sha256(convert_to(\(fingerprint), 'UTF8')))
+            """).single()
+        if let existing = try context.decode(0, as: Int64?.self) {
+            return .replayed(try replay(request.id, existingRestaurant: existing, kind: context.decode(1, as: String.self),
+                                        matches: context.decode(2, as: Bool.self), terminal: terminal, on: db))
+        }
+
+        let category: CardCategory
+        switch request.credential {
+        case .militaryID:
+            category = .activeServiceman
+        case .preferentialCard:
+            guard try context.decode(3, as: Bool.self) else {
+                throw LedgerError(.unknownCard, "card \(request.cardNumber.masked) is not in the district's registry: check the number, or ask the holder to register at the veterans-affairs bureau", field: "card_no")
+            }
+            let card = try Cards.card(from: context, number: request.cardNumber, offset: 4)
+            if case .ineligible(let reason) = Eligibility.meal(card: card, on: localDate) {
+                throw LedgerError(reason.ledgerCode, reason.message, field: "card_no")
+            }
+            category = card.category
+        }
+
+        let price = try Pricing.price(gross: request.gross, rate: Rate(basisPoints: terminal.rateBasisPoints))
+        do {
+            try price.checkPayable(request.claimedPayable)
+        } catch let error as DomainError {
+            throw LedgerError(.payableMismatch, error.description, field: "payable_fen")
+        }
+
+        let (period, late) = try book(request.occurredAt, closed: context, columns: (10, 11), settings: settings, now: now, on: db)
+
+        guard settings.dailyLimit.allows(mealsSoFar: try context.decode(9, as: Int.self)) else {
+            throw LedgerError(.dailyLimitReached, "card \(request.cardNumber.masked) already has \(settings.dailyLimit.maxMeals) discounted meals on \(localDate): the limit is \(settings.dailyLimit.maxMeals) a day", field: "card_no")
+        }
+
+        let inserted = try db.query("""
+            INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
+                                        card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
+            VALUES (\(request.id), 'meal', \(terminal.restaurantID), \(terminal.terminalID), \(period.description), \(late),
+                    \(request.occurredAt), sha256(convert_to(\(fingerprint), 'UTF8')), \(request.cardNumber.value),
+                    \(request.credential.rawValue), \(category.rawValue), \(localDate.description)::date,
+                    \(price.gross), \(terminal.rateBasisPoints), \(price.payable), \(price.discount))
+            ON CONFLICT (id) DO NOTHING
+            """).affectedRows
+        guard inserted == 1 else {
+            // Another request with this id committed while this one was judged: the same rules as a replay.
+            throw RaceLost()
+        }
+        return .created(Meal(
+            id: request.id, restaurantCode: terminal.restaurantCode, cardNumber: request.cardNumber.value,
+            credential: request.credential, occurredAt: request.occurredAt, gross: price.gross,
+            rateBasisPoints: terminal.rateBasisPoints, payable: price.payable, discount: price.discount,
+            period: period, late: late))
+    }
+
+    static func void(
+        _ request: VoidRequest, by terminal: TerminalIdentity, settings: LedgerSettings, now: Date, on db: PostgresConnection
+    ) throws -> Recorded<VoidEntry> {
+        let fingerprint = request.fingerprint(restaurantID: terminal.restaurantID)
+        let context = try db.query("""
+            SELECT e.restaurant_id, e.kind, e.request_sha256 = sha256(convert_to(\(fingerprint), 'UTF8')),
+                   m.id IS NOT NULL, m.occurred_at, v.id,
+                   coalesce((SELECT array_agg(p.period ORDER BY p.period) FROM ledger.periods p
+                              WHERE p.period >= m.period AND p.status = 'closed'), '{}'),
+                   coalesce((SELECT array_agg(p.closed_at ORDER BY p.period) FROM ledger.periods p
+                              WHERE p.period >= m.period AND p.status = 'closed'), '{}')
+            FROM (SELECT 1) AS one
+            LEFT JOIN ledger.entries e ON e.id = \(request.id)
+            LEFT JOIN ledger.entries m ON m.id = \(request.mealID) AND m.kind = 'meal' AND m.restaurant_id = \(terminal.restaurantID)
+            LEFT JOIN ledger.entries v ON v.voided_entry_id = m.id
+            """).single()
+        if let existing = try context.decode(0, as: Int64?.self) {
+            guard existing == terminal.restaurantID, try context.decode(1, as: String.self) == "void",
+                try context.decode(2, as: Bool.self)
+            else { throw conflict(request.id) }
+            return .replayed(try fetchVoid(request.id, on: db))
+        }
+        guard try context.decode(3, as: Bool.self) else {
+            throw LedgerError(.notFound, "this restaurant has no meal \(request.mealID.uuidString.lowercased()): check the meal's id", field: "meal_id")
+        }
+        if try context.decode(5, as: UUID?.self) != nil {
+            throw LedgerError(.alreadyVoided, "meal \(request.mealID.uuidString.lowercased()) is already voided; nothing was changed")
+        }
+        // A void follows its meal: into the meal's period while it is open, else late into the next open one.
+        let mealTime = try context.decode(4, as: Date.self)
+        let (period, late) = try book(mealTime, closed: context, columns: (6, 7), settings: settings, now: max(now, mealTime), on: db)
+        do {
+            let inserted = try db.query("""
+                INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
+                                            voided_entry_id, reason)
+                VALUES (\(request.id), 'void', \(terminal.restaurantID), \(terminal.terminalID), \(period.description), \(late),
+                        \(now), sha256(convert_to(\(fingerprint), 'UTF8')), \(request.mealID), \(request.reason))
+                ON CONFLICT (id) DO NOTHING
+                """).affectedRows
+            guard inserted == 1 else { throw RaceLost() }
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw RaceLost()
+        }
+        return .created(try fetchVoid(request.id, on: db))
+    }
+
+    static func checkCard(
+        _ number: CardNumber, by terminal: TerminalIdentity, settings: LedgerSettings, now: Date, on db: PostgresConnection
+    ) throws -> CardCheck {
+        let today = LocalDate.containing(now, in: settings.timeZone)
+        guard let row = try db.query("""
+            SELECT c.card_no, c.category, c.status, c.birth_date::text, c.valid_from::text, c.valid_until::text,
+                   (SELECT count(*) FROM ledger.entries m
+                     WHERE m.kind = 'meal' AND m.card_no = c.card_no AND m.local_date = \(today.description)::date
+                       AND NOT EXISTS (SELECT 1 FROM ledger.entries v WHERE v.voided_entry_id = m.id))
+            FROM ledger.cards c WHERE c.card_no = \(number.value)
+            """).first
+        else {
+            throw LedgerError(.unknownCard, "card \(number.masked) is not in the district's registry: check the number, or ask the holder to register at the veterans-affairs bureau", field: "card_no")
+        }
+        let card = try Cards.card(from: row, number: number, offset: 1)
+        let mealsToday = try row.decode(6, as: Int.self)
+        var refusal: LedgerError?
+        if case .ineligible(let reason) = Eligibility.meal(card: card, on: today) {
+            refusal = LedgerError(reason.ledgerCode, reason.message)
+        } else if !settings.dailyLimit.allows(mealsSoFar: mealsToday) {
+            refusal = LedgerError(.dailyLimitReached, "the card already has \(mealsToday) discounted meals today: the limit is \(settings.dailyLimit.maxMeals) a day")
+        }
+        return CardCheck(
+            card: card, refusal: refusal,
+            deliveryEligible: Eligibility.delivery(card: card, on: today, minimumAge: settings.deliveryMinimumAge).isEligible,
+            mealsToday: mealsToday, dailyLimit: settings.dailyLimit.maxMeals)
+    }
+
+    /// Decides the period of an entry from the closed periods listed in two array columns of `row`, and makes sure
+    /// a late entry's period exists. Throws `clock_skew` or `too_late`.
+    private static func book(
+        _ occurredAt: Date, closed row: PostgresRow, columns: (Int, Int), settings: LedgerSettings, now: Date,
+        on db: PostgresConnection
+    ) throws -> (Period, Bool) {
+        let names = try row.decode(columns.0, as: [String].self)
+        let times = try row.decode(columns.1, as: [Date].self)
+        var closedAt: [Period: Date] = [:]
+        for (name, time) in zip(names, times) { closedAt[try Period(parsing: name)] = time }
+        switch settings.booking.book(occurredAt: occurredAt, now: now, periodStatus: { closedAt[$0].map { .closed(at: $0) } ?? .open }) {
+        case .clockSkew:
+            throw LedgerError(.clockSkew, "occurred_at is more than \(settings.booking.maxClockSkew) ahead of the server's clock: set the terminal's clock right and send again", field: "occurred_at")
+        case .tooLate(let closedAt):
+            throw LedgerError(.tooLate, "the period of occurred_at closed on \(RFC3339.format(closedAt, in: settings.timeZone)), longer ago than entries are accepted late: report it to the bureau", field: "occurred_at")
+        case .book(let period, let late):
+            if late {
+                _ = try db.query("INSERT INTO ledger.periods (period) VALUES (\(period.description)) ON CONFLICT DO NOTHING")
+            }
+            return (period, late)
+        }
+    }
+
+    private static func replay(
+        _ id: UUID, existingRestaurant: Int64, kind: String, matches: Bool, terminal: TerminalIdentity, on db: PostgresConnection
+    ) throws -> Meal {
+        guard existingRestaurant == terminal.restaurantID, kind == "meal", matches else { throw conflict(id) }
+        return try fetchMeal(id, on: db)
+    }
+
+    static func conflict(_ id: UUID) -> LedgerError {
+        LedgerError(.idempotencyConflict, "id \(id.uuidString.lowercased()) was already used for a different request: send a new id for a new request, or the original content for a retry", field: "id")
+    }
+
+    static func fetchMeal(_ id: UUID, on db: PostgresConnection) throws -> Meal {
+        let row = try db.query("""
+            SELECT e.id, r.code, e.card_no, e.credential, e.occurred_at, e.gross_fen, e.rate_bp, e.payable_fen,
+                   e.discount_fen, e.period, e.late
+            FROM ledger.entries e JOIN ledger.restaurants r ON r.id = e.restaurant_id
+            WHERE e.id = \(id) AND e.kind = 'meal'
+            """).single()
+        guard let credential = Credential(rawValue: try row.decode(3, as: String.self)) else {
+            throw PostgresError(kind: .decoding, message: "unexpected credential in entry \(id)")
+        }
+        return Meal(
+            id: try row.decode(0, as: UUID.self), restaurantCode: try row.decode(1, as: String.self),
+            cardNumber: try row.decode(2, as: String.self), credential: credential,
+            occurredAt: try row.decode(4, as: Date.self), gross: try row.decode(5, as: Int64.self),
+            rateBasisPoints: try row.decode(6, as: Int32.self), payable: try row.decode(7, as: Int64.self),
+            discount: try row.decode(8, as: Int64.self), period: try Period(parsing: row.decode(9, as: String.self)),
+            late: try row.decode(10, as: Bool.self))
+    }
+
+    static func fetchVoid(_ id: UUID, on db: PostgresConnection) throws -> VoidEntry {
+        let row = try db.query("""
+            SELECT e.id, e.voided_entry_id, r.code, e.reason, e.recorded_at, e.period, e.late
+            FROM ledger.entries e JOIN ledger.restaurants r ON r.id = e.restaurant_id
+            WHERE e.id = \(id) AND e.kind = 'void'
+            """).single()
+        return VoidEntry(
+            id: try row.decode(0, as: UUID.self), mealID: try row.decode(1, as: UUID.self),
+            restaurantCode: try row.decode(2, as: String.self), reason: try row.decode(3, as: String.self),
+            recordedAt: try row.decode(4, as: Date.self), period: try Period(parsing: row.decode(5, as: String.self)),
+            late: try row.decode(6, as: Bool.self))
+    }
+}
+
+/// Another transaction wrote the same id or voided the same meal first; the whole request is judged again.
+struct RaceLost: Error {}
+
+extension MealIneligibility {
+    var ledgerCode: LedgerError.Code { LedgerError.Code(rawValue: apiCode) ?? .cardInactive }
+}
+
+extension Date {
+    /// Whole microseconds since 1970, the precision PostgreSQL keeps.
+    var microsecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1_000_000).rounded()) }
+}

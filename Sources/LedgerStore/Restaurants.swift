@@ -1,0 +1,110 @@
+import Foundation
+public import LedgerCore
+public import Postgres
+
+/// A partner restaurant.
+public struct Restaurant: Sendable, Equatable {
+    public let id: Int64
+    public let code: String
+    public let name: String
+    public let community: String
+    public let rate: Rate
+    public let active: Bool
+}
+
+/// The bureau's subsidy terms for one restaurant, as stored.
+public struct RestaurantTerms: Sendable, Equatable {
+    public let restaurantCode: String
+    public let terms: SubsidyTerms
+}
+
+/// Registering restaurants and their subsidy terms.
+public enum Restaurants {
+    /// Registers a restaurant; a code already in use is refused with `already_exists`.
+    public static func add(
+        code: String, name: String, community: String, rate: Rate, on db: PostgresConnection
+    ) throws -> Restaurant {
+        guard code.range(of: "^[A-Za-z0-9_-]{1,32}$", options: .regularExpression) != nil else {
+            throw LedgerError(.validationFailed, "restaurant code '\(code)' is not valid: use 1 to 32 letters, digits, '-' or '_'", field: "code")
+        }
+        guard !name.isEmpty, name.count <= 200 else {
+            throw LedgerError(.validationFailed, "the restaurant name must be 1 to 200 characters", field: "name")
+        }
+        guard !community.isEmpty, community.count <= 200 else {
+            throw LedgerError(.validationFailed, "the community must be 1 to 200 characters", field: "community")
+        }
+        do {
+            let row = try db.query("""
+                INSERT INTO ledger.restaurants (code, name, community, rate_bp)
+                VALUES (\(code), \(name), \(community), \(rate.basisPoints))
+                RETURNING id, code, name, community, rate_bp, status = 'active'
+                """).single()
+            return try decode(row)
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw LedgerError(.alreadyExists, "a restaurant with code '\(code)' is already registered: choose another code", field: "code")
+        }
+    }
+
+    /// The restaurant with this code, or nil.
+    public static func find(code: String, on db: PostgresConnection) throws -> Restaurant? {
+        try db.query("SELECT id, code, name, community, rate_bp, status = 'active' FROM ledger.restaurants WHERE code = \(code)")
+            .first.map(decode)
+    }
+
+    /// The restaurant with this code, or `not_found` with a message that says how to list them.
+    public static func require(code: String, on db: PostgresConnection) throws -> Restaurant {
+        guard let restaurant = try find(code: code, on: db) else {
+            throw LedgerError(.notFound, "no restaurant has code '\(code)': 'ledgerctl restaurant list' shows the registered ones", field: "restaurant")
+        }
+        return restaurant
+    }
+
+    /// Every restaurant, by code.
+    public static func list(on db: PostgresConnection) throws -> [Restaurant] {
+        try db.query("SELECT id, code, name, community, rate_bp, status = 'active' FROM ledger.restaurants ORDER BY code").map(decode)
+    }
+
+    /// Records subsidy terms effective from a date. Terms for the same restaurant and date are refused:
+    /// they may already have been used for a closed month.
+    public static func setTerms(_ terms: SubsidyTerms, code: String, on db: PostgresConnection) throws {
+        let restaurant = try require(code: code, on: db)
+        do {
+            _ = try db.query("""
+                INSERT INTO ledger.subsidy_terms (restaurant_id, effective_from, discount_share_bp, delivery_fee_fen, monthly_cap_fen)
+                VALUES (\(restaurant.id), \(terms.effectiveFrom.description)::date, \(terms.discountShareBP),
+                        \(terms.deliveryFeeFen), \(terms.monthlyCapFen))
+                """)
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw LedgerError(.alreadyExists, "restaurant '\(code)' already has terms from \(terms.effectiveFrom): give a later --from date", field: "from")
+        }
+    }
+
+    /// The subsidy terms of every restaurant, or of one, oldest first.
+    public static func terms(code: String? = nil, on db: PostgresConnection) throws -> [RestaurantTerms] {
+        try db.query("""
+            SELECT r.code, t.effective_from::text, t.discount_share_bp, t.delivery_fee_fen, t.monthly_cap_fen
+            FROM ledger.subsidy_terms t JOIN ledger.restaurants r ON r.id = t.restaurant_id
+            WHERE \(code)::text IS NULL OR r.code = \(code)
+            ORDER BY r.code, t.effective_from
+            """).map { row in
+            RestaurantTerms(
+                restaurantCode: try row.decode(0, as: String.self),
+                terms: try SubsidyTerms(
+                    effectiveFrom: LocalDate(parsing: row.decode(1, as: String.self)),
+                    discountShareBP: row.decode(2, as: Int32.self),
+                    deliveryFeeFen: row.decode(3, as: Int64.self),
+                    monthlyCapFen: row.decode(4, as: Int64?.self)))
+        }
+    }
+
+    /// A restaurant from the columns id, code, name, community, rate_bp, status = 'active'.
+    static func decode(_ row: PostgresRow) throws -> Restaurant {
+        Restaurant(
+            id: try row.decode(0, as: Int64.self),
+            code: try row.decode(1, as: String.self),
+            name: try row.decode(2, as: String.self),
+            community: try row.decode(3, as: String.self),
+            rate: try Rate(basisPoints: row.decode(4, as: Int32.self)),
+            active: try row.decode(5, as: Bool.self))
+    }
+}

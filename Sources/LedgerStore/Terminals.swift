@@ -1,0 +1,94 @@
+public import Foundation
+public import Postgres
+
+/// Who is calling: a live terminal and its restaurant, found from a bearer token.
+public struct TerminalIdentity: Sendable, Equatable {
+    public let terminalID: Int64
+    public let terminalName: String
+    public let restaurantID: Int64
+    public let restaurantCode: String
+    public let rateBasisPoints: Int32
+    public let restaurantActive: Bool
+}
+
+/// A terminal as the operator sees it.
+public struct TerminalRecord: Sendable, Equatable {
+    public let restaurantCode: String
+    public let name: String
+    public let createdAt: Date
+    public let revokedAt: Date?
+}
+
+/// Terminals and their bearer tokens. A token is shown once, when it is made; only its SHA-256 is stored.
+public enum Terminals {
+    /// Registers a terminal and returns its new token.
+    public static func add(restaurant code: String, name: String, on db: PostgresConnection) throws -> String {
+        guard !name.isEmpty, name.count <= 100 else {
+            throw LedgerError(.validationFailed, "the terminal name must be 1 to 100 characters", field: "name")
+        }
+        let restaurant = try Restaurants.require(code: code, on: db)
+        let token = newToken()
+        do {
+            _ = try db.query("""
+                INSERT INTO ledger.terminals (restaurant_id, name, token_sha256)
+                VALUES (\(restaurant.id), \(name), sha256(convert_to(\(token), 'UTF8')))
+                """)
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw LedgerError(.alreadyExists, "restaurant '\(code)' already has a live terminal named '\(name)': choose another name or revoke that one first", field: "name")
+        }
+        return token
+    }
+
+    /// Revokes a live terminal; its token stops working with the next request.
+    public static func revoke(restaurant code: String, name: String, on db: PostgresConnection) throws {
+        let revoked = try db.query("""
+            UPDATE ledger.terminals t SET revoked_at = now()
+            FROM ledger.restaurants r
+            WHERE r.id = t.restaurant_id AND r.code = \(code) AND t.name = \(name) AND t.revoked_at IS NULL
+            """).affectedRows
+        guard revoked == 1 else {
+            throw LedgerError(.notFound, "restaurant '\(code)' has no live terminal named '\(name)': 'ledgerctl terminal list' shows them", field: "name")
+        }
+    }
+
+    /// Every terminal, revoked ones included, by restaurant and name.
+    public static func list(restaurant code: String? = nil, on db: PostgresConnection) throws -> [TerminalRecord] {
+        try db.query("""
+            SELECT r.code, t.name, t.created_at, t.revoked_at
+            FROM ledger.terminals t JOIN ledger.restaurants r ON r.id = t.restaurant_id
+            WHERE \(code)::text IS NULL OR r.code = \(code)
+            ORDER BY r.code, t.name, t.created_at
+            """).map { row in
+            TerminalRecord(
+                restaurantCode: try row.decode(0, as: String.self),
+                name: try row.decode(1, as: String.self),
+                createdAt: try row.decode(2, as: Date.self),
+                revokedAt: try row.decode(3, as: Date?.self))
+        }
+    }
+
+    /// The live terminal that holds this token, or nil for an unknown or revoked token.
+    public static func authenticate(token: String, on db: PostgresConnection) throws -> TerminalIdentity? {
+        guard !token.isEmpty, token.utf8.count <= 256 else { return nil }
+        return try db.query("""
+            SELECT t.id, t.name, r.id, r.code, r.rate_bp, r.status = 'active'
+            FROM ledger.terminals t JOIN ledger.restaurants r ON r.id = t.restaurant_id
+            WHERE t.token_sha256 = sha256(convert_to(\(token), 'UTF8')) AND t.revoked_at IS NULL
+            """).first.map { row in
+            TerminalIdentity(
+                terminalID: try row.decode(0, as: Int64.self),
+                terminalName: try row.decode(1, as: String.self),
+                restaurantID: try row.decode(2, as: Int64.self),
+                restaurantCode: try row.decode(3, as: String.self),
+                rateBasisPoints: try row.decode(4, as: Int32.self),
+                restaurantActive: try row.decode(5, as: Bool.self))
+        }
+    }
+
+    /// 32 random bytes from the system's generator, as 64 hex digits behind a recognisable prefix.
+    static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return "ldg_" + bytes.map { String(format: "%02x", $0) }.joined()
+    }
+}
