@@ -46,7 +46,12 @@ public struct BookingPolicy: Sendable, Hashable {
         if occurredAt.unixMicroseconds - now.unixMicroseconds > Self.microseconds(maxClockSkew) {
             return .clockSkew
         }
-        let period = Period.containing(occurredAt, in: timeZone)
+        return book(into: Period.containing(occurredAt, in: timeZone), now: now, periodStatus: periodStatus)
+    }
+
+    /// Decides where an entry that belongs to `period` goes, as `book(occurredAt:now:periodStatus:)` does after
+    /// its clock check: a void follows the period its meal was booked into.
+    public func book(into period: Period, now: Date, periodStatus: (Period) -> PeriodState) -> BookingDecision {
         guard case .closed(let closedAt) = periodStatus(period) else {
             return .book(period: period, late: false)
         }

@@ -20,8 +20,18 @@ enum JSONBody {
             throw APIError.payloadTooLarge(limit: limit)
         }
         guard buffer.readableBytes > 0 else { throw APIError.invalidJSON("the body is empty") }
+        let data = Data(buffer.readableBytesView)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            // Foundation reports a number that does not fit its field (1.5 for an integer) as invalid JSON.
+            if let object = try? JSONSerialization.jsonObject(with: data) {
+                let field = (object as? [String: Any])?.first { _, value in
+                    (value as? NSNumber)?.stringValue.contains { ".eE".contains($0) } ?? false
+                }?.key
+                throw APIError.validation("\(field ?? "a number") must be a whole number within range: amounts are whole fen", field: field)
+            }
+            throw apiError(for: DecodingError.dataCorrupted(context))
         } catch let error as DecodingError {
             throw apiError(for: error)
         }

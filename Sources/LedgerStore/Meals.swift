@@ -121,7 +121,9 @@ enum Meals {
             throw LedgerError(.payableMismatch, error.description, field: "payable_fen")
         }
 
-        let (period, late) = try book(request.occurredAt, closed: context, columns: (10, 11), settings: settings, now: now, on: db)
+        let (period, late) = try book(closed: context, columns: (10, 11), settings: settings, on: db) { policy, status in
+            policy.book(occurredAt: request.occurredAt, now: now, periodStatus: status)
+        }
 
         guard settings.dailyLimit.allows(mealsSoFar: try context.decode(9, as: Int.self)) else {
             throw LedgerError(.dailyLimitReached, "card \(request.cardNumber.masked) already has \(settings.dailyLimit.maxMeals) discounted meals on \(localDate): the limit is \(settings.dailyLimit.maxMeals) a day", field: "card_no")
@@ -153,7 +155,7 @@ enum Meals {
         let fingerprint = request.fingerprint(restaurantID: terminal.restaurantID)
         let context = try db.query("""
             SELECT e.restaurant_id, e.kind, e.request_sha256 = sha256(convert_to(\(fingerprint), 'UTF8')),
-                   m.id IS NOT NULL, m.occurred_at, v.id,
+                   m.id IS NOT NULL, m.period, v.id,
                    coalesce((SELECT array_agg(p.period ORDER BY p.period) FROM ledger.periods p
                               WHERE p.period >= m.period AND p.status = 'closed'), '{}'),
                    coalesce((SELECT array_agg(p.closed_at ORDER BY p.period) FROM ledger.periods p
@@ -176,8 +178,10 @@ enum Meals {
             throw LedgerError(.alreadyVoided, "meal \(request.mealID.uuidString.lowercased()) is already voided; nothing was changed")
         }
         // A void follows its meal: into the meal's period while it is open, else late into the next open one.
-        let mealTime = try context.decode(4, as: Date.self)
-        let (period, late) = try book(mealTime, closed: context, columns: (6, 7), settings: settings, now: max(now, mealTime), on: db)
+        let mealPeriod = try Period(parsing: context.decode(4, as: String.self))
+        let (period, late) = try book(closed: context, columns: (6, 7), settings: settings, on: db) { policy, status in
+            policy.book(into: mealPeriod, now: now, periodStatus: status)
+        }
         do {
             let inserted = try db.query("""
                 INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
@@ -221,17 +225,17 @@ enum Meals {
             mealsToday: mealsToday, dailyLimit: settings.dailyLimit.maxMeals)
     }
 
-    /// Decides the period of an entry from the closed periods listed in two array columns of `row`, and makes sure
+    /// Applies a booking decision made with the closed periods listed in two array columns of `row`, and makes sure
     /// a late entry's period exists. Throws `clock_skew` or `too_late`.
     private static func book(
-        _ occurredAt: Date, closed row: PostgresRow, columns: (Int, Int), settings: LedgerSettings, now: Date,
-        on db: PostgresConnection
+        closed row: PostgresRow, columns: (Int, Int), settings: LedgerSettings, on db: PostgresConnection,
+        decide: (BookingPolicy, (Period) -> PeriodState) -> BookingDecision
     ) throws -> (Period, Bool) {
         let names = try row.decode(columns.0, as: [String].self)
         let times = try row.decode(columns.1, as: [Date].self)
         var closedAt: [Period: Date] = [:]
         for (name, time) in zip(names, times) { closedAt[try Period(parsing: name)] = time }
-        switch settings.booking.book(occurredAt: occurredAt, now: now, periodStatus: { closedAt[$0].map { .closed(at: $0) } ?? .open }) {
+        switch decide(settings.booking, { closedAt[$0].map { .closed(at: $0) } ?? .open }) {
         case .clockSkew:
             throw LedgerError(.clockSkew, "occurred_at is more than \(settings.booking.maxClockSkew) ahead of the server's clock: set the terminal's clock right and send again", field: "occurred_at")
         case .tooLate(let closedAt):
