@@ -16,7 +16,7 @@ let testSwiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "ledger",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ledgerd", targets: ["ledgerd"]),
         .executable(name: "ledgerctl", targets: ["ledgerctl"]),

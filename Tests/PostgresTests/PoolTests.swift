@@ -1,0 +1,170 @@
+import Foundation
+import Postgres
+import Testing
+
+@Suite struct PoolTests {
+    @Test func twoHundredConcurrentQueriesOverFourConnections() async throws {
+        let pool = try TestDatabase.makePool(maxConnections: 4)
+        let maxOpen = Shared(0)
+        let done = Shared(false)
+
+        // Sample the statistics while the queries run.
+        let sampler = Task {
+            while !done.current {
+                let open = pool.statistics.open
+                maxOpen.update { $0 = max($0, open) }
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        let results = try await withThrowingTaskGroup(of: (Int64, Int64).self) { group in
+            for index in Int64(0)..<200 {
+                group.addTask {
+                    let row = try await pool.query("SELECT pg_sleep(0.01), \(index)::int8 AS v").single()
+                    let open = pool.statistics.open
+                    maxOpen.update { $0 = max($0, open) }
+                    return (index, try row.decode("v", as: Int64.self))
+                }
+            }
+            var collected: [(Int64, Int64)] = []
+            for try await result in group { collected.append(result) }
+            return collected
+        }
+        done.update { $0 = true }
+        await sampler.value
+
+        #expect(results.count == 200)
+        #expect(results.allSatisfy { $0.0 == $0.1 })
+        #expect(maxOpen.current <= 4)
+        let statistics = pool.statistics
+        #expect(statistics.open <= 4)
+        #expect(statistics.inUse == 0)
+        #expect(statistics.waiting == 0)
+        #expect(statistics.totalWaits > 0)
+        #expect(statistics.totalOpened <= 4)
+        await pool.close()
+        #expect(pool.statistics.open == 0)
+    }
+
+    @Test func aTerminatedIdleBackendIsReplaced() async throws {
+        let pool = try TestDatabase.makePool(maxConnections: 1)
+        let firstPID = try await pool.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self)
+        #expect(pool.statistics.idle == 1)
+
+        let admin = try TestDatabase.connect()
+        let terminated = try admin.query("SELECT pg_terminate_backend(\(firstPID)::int4, 5000)").single()
+        #expect(try terminated.decode(0, as: Bool.self))
+
+        // The very next request succeeds, on a new backend.
+        let secondPID = try await pool.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self)
+        #expect(secondPID != firstPID)
+        #expect(pool.statistics.open == 1)
+        #expect(pool.statistics.totalDiscarded >= 1)
+        await pool.close()
+    }
+
+    @Test func aBackendKilledDuringUseIsDiscardedAndTheNextRequestSucceeds() async throws {
+        let pool = try TestDatabase.makePool(maxConnections: 1)
+        let firstPID = try await pool.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self)
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.query("SELECT pg_terminate_backend(pg_backend_pid())")
+        }
+        #expect(error?.isConnectionProblem == true)
+        #expect(pool.statistics.open == 0)
+
+        let secondPID = try await pool.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self)
+        #expect(secondPID != firstPID)
+        await pool.close()
+    }
+
+    @Test func aConnectionLeftInATransactionIsNotReused() async throws {
+        let pool = try TestDatabase.makePool(maxConnections: 1)
+        let firstPID = try await pool.withConnection { connection in
+            try connection.execute(script: "BEGIN")
+            return connection.backendPID
+        }
+        #expect(pool.statistics.open == 0)
+        let secondPID = try await pool.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self)
+        #expect(secondPID != firstPID)
+        // A clean connection is reused.
+        let thirdPID = try await pool.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self)
+        #expect(thirdPID == secondPID)
+        await pool.close()
+    }
+
+    @Test func acquireTimesOut() async throws {
+        let pool = try TestDatabase.makePool(maxConnections: 1, acquireTimeout: .milliseconds(200))
+        let holder = Task { try await pool.query("SELECT pg_sleep(1.5)") }
+        while pool.statistics.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
+
+        let start = ContinuousClock.now
+        let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
+        let waited = ContinuousClock.now - start
+        #expect(error?.kind == .poolTimeout)
+        #expect(waited >= .milliseconds(150))
+        #expect(waited < .milliseconds(1200))
+        #expect(pool.statistics.waiting == 0)
+        #expect(pool.statistics.totalTimeouts == 1)
+
+        _ = try await holder.value
+        #expect(try await pool.query("SELECT 2").single().decode(0, as: Int.self) == 2)
+        await pool.close()
+    }
+
+    @Test func cancellingAWaiterRemovesIt() async throws {
+        let pool = try TestDatabase.makePool(maxConnections: 1)
+        let holder = Task { try await pool.query("SELECT pg_sleep(1)") }
+        while pool.statistics.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
+
+        let waiter = Task { try await pool.query("SELECT 1") }
+        while pool.statistics.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(pool.statistics.waiting == 0)
+
+        _ = try await holder.value
+        #expect(try await pool.query("SELECT 3").single().decode(0, as: Int.self) == 3)
+        #expect(pool.statistics.open == 1)
+        await pool.close()
+    }
+
+    @Test func closedPoolRefusesAndWakesWaiters() async throws {
+        let pool = try TestDatabase.makePool(maxConnections: 1)
+        let holder = Task { try await pool.query("SELECT pg_sleep(0.5), 7") }
+        while pool.statistics.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let waiter = Task { try await pool.query("SELECT 1") }
+        while pool.statistics.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
+
+        await pool.close()  // returns once the busy connection came back and was closed
+
+        let waiterError = await #expect(throws: PostgresError.self) { try await waiter.value }
+        #expect(waiterError?.kind == .poolClosed)
+        // The borrower that was running finished normally.
+        #expect(try await holder.value.single().decode(1, as: Int.self) == 7)
+        #expect(pool.statistics.open == 0)
+
+        let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
+        #expect(error?.kind == .poolClosed)
+        await pool.close()  // idempotent
+    }
+
+    @Test func aFailedConnectReportsLibpqsMessageAndFreesTheSlot() async throws {
+        let configuration = PostgresPool.Configuration(conninfo: "postgresql://postgres@127.0.0.1:1/x", maxConnections: 2)
+        let pool = PostgresPool(configuration: configuration, logger: TestDatabase.logger)
+        for _ in 0..<5 {
+            let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
+            #expect(error?.kind == .connectionFailed)
+            #expect(error?.message.contains("refused") == true)
+        }
+        #expect(pool.statistics.open == 0)
+        await pool.close()
+    }
+
+    @Test func connectionsAreOpenedLazily() async throws {
+        let pool = try TestDatabase.makePool(maxConnections: 3)
+        #expect(pool.statistics.open == 0)
+        try await pool.query("SELECT 1")
+        #expect(pool.statistics.open == 1)
+        #expect(pool.statistics.idle == 1)
+        await pool.close()
+    }
+}

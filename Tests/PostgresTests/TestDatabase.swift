@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import Postgres
+import Synchronization
+import Testing
+
+/// The test server: `DATABASE_URL`, which `./scripts/test` sets after starting a private PostgreSQL.
+/// Without it every database test fails (never skips), saying so.
+enum TestDatabase {
+    static let missingMessage: Comment =
+        "DATABASE_URL is not set: run ./scripts/test, which starts a private PostgreSQL"
+
+    static var logger: Logger {
+        var logger = Logger(label: "PostgresTests")
+        logger.logLevel = .info
+        return logger
+    }
+
+    static func url(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let value = ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        return try #require(value, missingMessage, sourceLocation: sourceLocation)
+    }
+
+    static func connect(sourceLocation: SourceLocation = #_sourceLocation) throws -> PostgresConnection {
+        try PostgresConnection.connect(url(sourceLocation: sourceLocation), logger: logger)
+    }
+
+    static func makePool(
+        maxConnections: Int,
+        acquireTimeout: Duration = .seconds(10),
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> PostgresPool {
+        var configuration = PostgresPool.Configuration(
+            conninfo: try url(sourceLocation: sourceLocation),
+            maxConnections: maxConnections
+        )
+        configuration.acquireTimeout = acquireTimeout
+        return PostgresPool(configuration: configuration, logger: logger)
+    }
+
+    /// A table name no other test (or test run) uses.
+    static func uniqueName(_ prefix: String) -> String {
+        "\(prefix)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased())"
+    }
+
+    /// Runs `body` with a real (not temporary) table that other connections can see, dropped afterwards.
+    static func withTable<T>(
+        _ prefix: String,
+        columns: String,
+        _ body: (String) async throws -> T
+    ) async throws -> T {
+        let name = uniqueName(prefix)
+        let admin = try connect()
+        defer { admin.close() }
+        try admin.execute(script: "CREATE TABLE \(name) (\(columns))")
+        do {
+            let value = try await body(name)
+            try admin.execute(script: "DROP TABLE IF EXISTS \(name)")
+            return value
+        } catch {
+            try? admin.execute(script: "DROP TABLE IF EXISTS \(name)")
+            throw error
+        }
+    }
+}
+
+/// A counter that `@Sendable` closures can share.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+
+    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+    var current: Int { value.withLock { $0 } }
+}
+
+/// A value that `@Sendable` closures can share.
+final class Shared<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+
+    init(_ value: Value) { self.value = Mutex(value) }
+
+    func update<R: Sendable>(_ body: (inout Value) -> R) -> R { value.withLock { body(&$0) } }
+    var current: Value { value.withLock { $0 } }
+}
