@@ -109,6 +109,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // bench/pool: pool round trips against pgbench -S.
+        .executableTarget(
+            name: "ledger-bench",
+            dependencies: [
+                "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/Sources/ledger-bench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PostgresTests",
             dependencies: ["Postgres"],
