@@ -124,6 +124,11 @@ let package = Package(
             dependencies: ["Postgres"],
             swiftSettings: testSwiftSettings
         ),
+        // Runs the built ledgerctl and ledgerd as an operator would.
+        .testTarget(
+            name: "CommandLineTests",
+            swiftSettings: testSwiftSettings
+        ),
         .testTarget(
             name: "LedgerCoreTests",
             dependencies: ["LedgerCore"],
