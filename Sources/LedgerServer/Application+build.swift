@@ -30,19 +30,13 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// The terminal API's routes over a ledger: `/healthz` open, everything under `/v1` behind a terminal token.
-/// `metrics`, when given, renders the Prometheus text served at `/metrics`.
-public func buildRouter(ledger: Ledger, metrics: (@Sendable () -> [UInt8])? = nil) -> Router<LedgerRequestContext> {
+/// `metrics`, when given, serves `/metrics` on the API's address.
+public func buildRouter(ledger: Ledger, metrics: MetricsEndpoint? = nil) -> Router<LedgerRequestContext> {
     let router = Router(context: LedgerRequestContext.self)
     router.add(middleware: RequestLog())
     router.add(middleware: MetricsMiddleware())
     HealthController(pool: ledger.pool).addRoutes(to: router)
-    if let metrics {
-        router.get("metrics") { _, _ in
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
-        }
-    }
+    metrics?.addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: TerminalAuthenticator(ledger: ledger))
     MealController(ledger: ledger).addRoutes(to: v1)
     return router
@@ -51,7 +45,7 @@ public func buildRouter(ledger: Ledger, metrics: (@Sendable () -> [UInt8])? = ni
 /// The daemon's HTTP application. The pool is closed after the server has stopped.
 public func buildApplication(
     configuration: ServerConfiguration, ledger: Ledger, logger: Logger,
-    metrics: (@Sendable () -> [UInt8])? = nil,
+    metrics: MetricsEndpoint? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     Application(

@@ -33,6 +33,7 @@ struct MealController {
         let terminal = try context.requireTerminal()
         let body = try await JSONBody.decode(MealBody.self, from: request, limit: JSONBody.singleLimit)
         let recorded = try await ledger.recordMeal(try body.validated(), by: terminal)
+        count(recorded)
         return try JSONBody.response(MealResponse(recorded.value, timeZone: ledger.settings.timeZone),
                                      status: recorded.isReplay ? .ok : .created)
     }
@@ -44,6 +45,7 @@ struct MealController {
         }
         let body = try await JSONBody.decode(VoidBody.self, from: request, limit: JSONBody.singleLimit)
         let recorded = try await ledger.voidMeal(try body.validated(mealID: mealID), by: terminal)
+        if !recorded.isReplay { LedgerMetrics.voidRecorded() }
         return try JSONBody.response(VoidResponse(recorded.value, timeZone: ledger.settings.timeZone),
                                      status: recorded.isReplay ? .ok : .created)
     }
@@ -60,6 +62,7 @@ struct MealController {
         for item in body.meals {
             do {
                 let recorded = try await ledger.recordMeal(try item.meal.get().validated(), by: terminal)
+                count(recorded)
                 results.append(BatchResult(id: item.id, status: recorded.isReplay ? 200 : 201,
                                            meal: MealResponse(recorded.value, timeZone: ledger.settings.timeZone)))
             } catch {
@@ -67,5 +70,9 @@ struct MealController {
             }
         }
         return try JSONBody.response(BatchResponse(results: results))
+    }
+
+    private func count(_ recorded: Recorded<Meal>) {
+        LedgerMetrics.mealRecorded(replay: recorded.isReplay)
     }
 }

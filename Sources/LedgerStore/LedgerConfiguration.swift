@@ -32,7 +32,7 @@ public struct LedgerConfiguration: Sendable {
             databaseURL: reader.string("DATABASE_URL") ?? "",
             settings: LedgerSettings(
                 booking: booking,
-                dailyLimit: DailyLimit(maxMeals: try reader.integer("LEDGER_DAILY_LIMIT", default: 3, range: 1...100)),
+                dailyLimit: DailyLimit(maxMeals: try reader.integer("LEDGER_DAILY_LIMIT", default: 3, range: 1...10_000)),
                 deliveryMinimumAge: try reader.integer("LEDGER_DELIVERY_MIN_AGE", default: 80, range: 0...150)),
             poolSize: try reader.integer("LEDGER_POOL_SIZE", default: 8, range: 1...200))
     }
@@ -52,6 +52,34 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 
 /// Reads typed values from environment variables; empty counts as unset.
 public struct EnvironmentReader: Sendable {
+    /// The environment with the settings of the file named by `LEDGER_CONFIG` (lines `KEY=VALUE`, `#` comments,
+    /// as in a systemd `EnvironmentFile`) underneath: a variable set in the environment wins over the file.
+    public static func withConfigurationFile(_ environment: [String: String]) throws -> [String: String] {
+        guard let path = environment["LEDGER_CONFIG"], !path.isEmpty else { return environment }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(key: "LEDGER_CONFIG", message: "cannot read \(path): check the path and its permissions")
+        }
+        var settings: [String: String] = [:]
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "="), line[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
+                equals != line.startIndex
+            else {
+                throw ConfigurationError(key: "LEDGER_CONFIG", message: "\(path) line \(number + 1): expected KEY=VALUE")
+            }
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            }
+            settings[String(line[..<equals])] = value
+        }
+        return settings.merging(environment) { _, fromEnvironment in fromEnvironment }
+    }
+
     public let environment: [String: String]
 
     public init(environment: [String: String]) {

@@ -9,36 +9,38 @@ import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
-/// ledgerd: reads its configuration from the environment, serves the terminal API until SIGTERM or SIGINT,
-/// then closes the database pool and exits 0. A configuration or database problem at start is one line on
-/// standard error and exit status 1.
+/// ledgerd: reads its configuration (environment, over the optional `LEDGER_CONFIG` file), serves the terminal API
+/// until SIGTERM or SIGINT, finishes the requests in flight (at most 10 s), closes the database pool and exits 0.
+/// A configuration or database problem at start is one line on standard error and exit status 1.
 @main
 struct LedgerDaemon {
     static func main() async {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["LEDGER_LOG_LEVEL"] ?? "") ?? .info
-            return handler
+        let environment: [String: String]
+        do {
+            environment = try EnvironmentReader.withConfigurationFile(ProcessInfo.processInfo.environment)
+        } catch {
+            fail("\(error)")
         }
+        bootstrapLogging(environment)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let logger = Logger(label: "ledgerd")
         do {
-            try await run(logger: logger, registry: registry)
+            try await run(environment: environment, registry: registry, logger: Logger(label: "ledgerd"))
         } catch {
-            FileHandle.standardError.write(Data("ledgerd: \(error)\n".utf8))
-            exit(1)
+            fail("\(error)")
         }
     }
 
-    static func run(logger: Logger, registry: PrometheusCollectorRegistry) async throws {
-        let environment = ProcessInfo.processInfo.environment
+    static func run(environment: [String: String], registry: PrometheusCollectorRegistry, logger: Logger) async throws {
+        let reader = EnvironmentReader(environment: environment)
         let configuration = try LedgerConfiguration.fromEnvironment(environment)
-        let server = try ServerConfiguration(listen: EnvironmentReader(environment: environment).string("LEDGER_LISTEN") ?? "127.0.0.1:8080")
+        let api = try ServerConfiguration(listen: reader.string("LEDGER_LISTEN") ?? "127.0.0.1:8080")
+        let metricsAddress = try reader.string("LEDGER_METRICS_LISTEN").map { try ServerConfiguration(listen: $0) }
+
         let pool = PostgresPool(
             configuration: .init(conninfo: configuration.databaseURL, maxConnections: configuration.poolSize), logger: logger)
         do {
-            _ = try await pool.query("SELECT 1 FROM ledger.schema_migrations LIMIT 1")
+            try await pool.query("SELECT 1 FROM ledger.schema_migrations LIMIT 1")
         } catch let error as PostgresError {
             await pool.close()
             if error.kind == .connectionFailed {
@@ -46,15 +48,45 @@ struct LedgerDaemon {
             }
             throw StartupError("the database is not ready (\(error.message)): run 'ledgerctl migrate' first")
         }
+
         let ledger = Ledger(pool: pool, settings: configuration.settings)
+        let metrics = MetricsEndpoint {
+            LedgerMetrics.record(pool.statistics)
+            return registry.emitToBuffer()
+        }
+        let notifier = SystemdNotifier(environment: environment)
         let app = buildApplication(
-            configuration: server, ledger: ledger, logger: logger, metrics: { registry.emitToBuffer() },
-            onServerRunning: { port in logger.info("ledgerd is serving", metadata: ["http.port": "\(port)"]) })
-        let services = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await services.run()
+            configuration: api, ledger: ledger, logger: logger, metrics: metricsAddress == nil ? metrics : nil,
+            onServerRunning: { port in
+                logger.info("ledgerd is serving", metadata: ["http.port": "\(port)"])
+                notifier.ready()
+            })
+        var services: [any Service] = [SystemdService(notifier: notifier)]
+        if let metricsAddress { services.append(metrics.application(configuration: metricsAddress)) }
+        services.append(app)
+
+        var group = ServiceGroupConfiguration(services: services, logger: logger)
+        group.gracefulShutdownSignals = [.sigterm, .sigint]
+        group.maximumGracefulShutdownDuration = .seconds(10)
+        try await ServiceGroup(configuration: group).run()
         await pool.close()
         logger.info("ledgerd stopped")
+    }
+
+    /// Text lines for journald by default; `LEDGER_LOG_FORMAT=json` for one JSON object per line.
+    static func bootstrapLogging(_ environment: [String: String]) {
+        let level = environment["LEDGER_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let json = environment["LEDGER_LOG_FORMAT"] == "json"
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("ledgerd: \(message)\n".utf8))
+        exit(1)
     }
 }
 

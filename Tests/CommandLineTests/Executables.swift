@@ -44,6 +44,19 @@ enum Executables {
                        stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// One value from psql, as text (the card numbers these tests make are plain letters and digits).
+    static func sql(_ query: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        process.arguments = [try databaseURL(), "-X", "-A", "-t", "-c", query]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     static func ledgerctl(_ arguments: String...) throws -> Outcome {
         try run("ledgerctl", arguments, environment: ["DATABASE_URL": try databaseURL()])
     }

@@ -1,0 +1,69 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// A `ledgerd` started on free ports for one test, with a restaurant, a terminal token and a card made by
+/// `ledgerctl`. `stop()` sends SIGTERM and returns the exit status.
+final class Daemon {
+    let process = Process()
+    let port = Int.random(in: 20000...40000)
+    let token: String
+    let card: String
+
+    init(environment: [String: String] = [:]) throws {
+        _ = try Executables.ledgerctl("migrate")
+        let code = "D" + UUID().uuidString.prefix(7)
+        _ = try Executables.ledgerctl("restaurant", "add", "--code", code, "--name", "Daemon test", "--community", "C", "--rate", "8500")
+        token = try Executables.ledgerctl("terminal", "add", "--restaurant", code, "--name", "till").lastLine
+        card = "DC" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12)
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("\(card).csv")
+        try "\(card),Test,veteran,1940-01-01,,,,active,,\n".write(to: csv, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: csv) }
+        _ = try Executables.ledgerctl("cards", "import", csv.path)
+
+        process.executableURL = Executables.binDir.appendingPathComponent("ledgerd")
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "DATABASE_URL": try Executables.databaseURL(), "LEDGER_LISTEN": "127.0.0.1:\(port)",
+            "LEDGER_DAILY_LIMIT": "1000", "LEDGER_LOG_LEVEL": "warning",
+        ].merging(environment) { $1 }) { $1 }
+        process.standardOutput = FileHandle.standardError
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// Waits until `/healthz` answers 200 (at most 10 s).
+    func waitUntilServing() async throws {
+        for _ in 0..<100 {
+            if (try? await request("GET", "/healthz").status) == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("ledgerd did not serve /healthz within 10 s")
+        throw CancellationError()
+    }
+
+    func stop() -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        return process.terminationReason == .exit ? process.terminationStatus : -1
+    }
+
+    func request(_ method: String, _ path: String, body: String? = nil, port: Int? = nil) async throws -> (status: Int, body: String) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port ?? self.port)\(path)")!)
+        request.httpMethod = method
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        request.httpBody = body.map { Data($0.utf8) }
+        request.timeoutInterval = 60
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    func mealJSON(id: String = UUID().uuidString) -> String {
+        let now = ISO8601DateFormatter().string(from: Date())
+        return #"{"id":"\#(id)","card_no":"\#(card)","occurred_at":"\#(now)","gross_fen":2000}"#
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+
+@Suite("ledgerd in production")
+struct ProductionTests {
+    @Test("READY=1 reaches NOTIFY_SOCKET once it serves, STOPPING=1 when it stops, and SIGTERM exits 0")
+    func systemdNotify() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString.prefix(8))").path
+        let socket = try DatagramSocket(path: path)
+        let daemon = try Daemon(environment: ["NOTIFY_SOCKET": path])
+        try await daemon.waitUntilServing()
+        #expect(socket.receive(timeoutSeconds: 5) == "READY=1")
+        #expect(daemon.stop() == 0)
+        #expect(socket.receive(timeoutSeconds: 5) == "STOPPING=1")
+    }
+
+    @Test("SIGTERM with a batch in flight finishes it, then exits 0")
+    func gracefulShutdown() async throws {
+        let daemon = try Daemon()
+        try await daemon.waitUntilServing()
+        let ids = (0..<1000).map { _ in UUID().uuidString.lowercased() }
+        let batch = #"{"meals":["# + ids.map { daemon.mealJSON(id: $0) }.joined(separator: ",") + "]}"
+        let started = ContinuousClock.now
+        async let answer = daemon.request("POST", "/v1/meals/batch", body: batch)
+        try await Task.sleep(for: .milliseconds(200))
+        kill(daemon.process.processIdentifier, SIGTERM)
+        let (status, body) = try await answer
+        // The batch was still being worked on when SIGTERM came.
+        #expect(ContinuousClock.now - started > .milliseconds(250))
+        #expect(status == 200)
+        #expect(body.components(separatedBy: #""status":201"#).count - 1 == 1000)
+        daemon.process.waitUntilExit()
+        #expect(daemon.process.terminationStatus == 0)
+        #expect(try Executables.sql("SELECT count(*) FROM ledger.entries WHERE card_no = '\(daemon.card)'") == "1000")
+    }
+
+    @Test("/metrics is Prometheus text and its counters move with the traffic; LEDGER_METRICS_LISTEN moves it")
+    func metrics() async throws {
+        let daemon = try Daemon()
+        try await daemon.waitUntilServing()
+        let before = try Prometheus.parse(try await daemon.request("GET", "/metrics").body)
+        for _ in 0..<3 { #expect(try await daemon.request("POST", "/v1/meals", body: daemon.mealJSON()).status == 201) }
+        let after = try Prometheus.parse(try await daemon.request("GET", "/metrics").body)
+        let created = #"ledger_meals_recorded_total{outcome="created"}"#
+        #expect((after[created] ?? 0) - (before[created] ?? 0) == 3)
+        #expect(after.keys.contains { $0.hasPrefix("ledger_db_pool_connections") })
+        #expect(after.keys.contains { $0.hasPrefix("hb_requests") || $0.hasPrefix("http_server_request_duration") })
+        #expect(daemon.stop() == 0)
+
+        let metricsPort = Int.random(in: 40001...50000)
+        let separate = try Daemon(environment: ["LEDGER_METRICS_LISTEN": "127.0.0.1:\(metricsPort)"])
+        try await separate.waitUntilServing()
+        #expect(try await separate.request("GET", "/metrics").status == 404)
+        let elsewhere = try await separate.request("GET", "/metrics", port: metricsPort)
+        #expect(elsewhere.status == 200)
+        #expect(try !Prometheus.parse(elsewhere.body).isEmpty)
+        #expect(separate.stop() == 0)
+    }
+
+    @Test("every systemd unit passes systemd-analyze verify")
+    func systemdUnits() throws {
+        let analyzer = "/usr/bin/systemd-analyze"
+        guard FileManager.default.isExecutableFile(atPath: analyzer) else {
+            Issue.record("systemd-analyze is missing: install Debian's systemd package")
+            return
+        }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("systemd")
+        let units = try FileManager.default.contentsOfDirectory(atPath: source.path)
+            .filter { $0.hasSuffix(".service") || $0.hasSuffix(".timer") }.sorted()
+        #expect(units == ["ledger-reconcile.service", "ledger-reconcile.timer", "ledgerd.service"])
+        // The units name the installed binaries; verify them against the ones just built.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("units-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        for unit in units {
+            let text = try String(contentsOf: source.appendingPathComponent(unit), encoding: .utf8)
+                .replacingOccurrences(of: "/usr/local/bin/", with: Executables.binDir.path + "/")
+            try text.write(to: scratch.appendingPathComponent(unit), atomically: true, encoding: .utf8)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: analyzer)
+        process.arguments = ["verify", "--man=no"] + units.map { scratch.appendingPathComponent($0).path }
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "systemd-analyze verify: \(output)")
+        #expect(output.isEmpty, "systemd-analyze verify: \(output)")
+    }
+}
+
+/// Reads the Prometheus text format: `name{labels} value` lines, `#` comments; anything else is an error.
+enum Prometheus {
+    struct FormatError: Error { let line: String }
+
+    static func parse(_ text: String) throws -> [String: Double] {
+        var samples: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]),
+                line.first.map({ $0.isLetter || $0 == "_" }) == true
+            else { throw FormatError(line: String(line)) }
+            samples[String(line[..<space])] = value
+        }
+        return samples
+    }
+}
+
+/// A Unix datagram socket bound to a path, standing in for systemd's notify socket.
+final class DatagramSocket {
+    let fd: Int32
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard fd >= 0, bound == 0 else { throw CancellationError() }
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+    }
+
+    /// The next datagram as text, or nil after the timeout.
+    func receive(timeoutSeconds: Int) -> String? {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, Int32(timeoutSeconds * 1000)) == 1 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : nil
+    }
+}
