@@ -12,21 +12,26 @@ final class Daemon {
     let token: String
     let card: String
 
-    init(environment: [String: String] = [:]) throws {
-        _ = try Executables.ledgerctl("migrate")
+    /// Uses `databaseURL`, by default the test database.
+    init(environment: [String: String] = [:], databaseURL: String? = nil) throws {
+        let databaseURL = try databaseURL ?? Executables.databaseURL()
+        func ledgerctl(_ arguments: String...) throws -> Executables.Outcome {
+            try Executables.run("ledgerctl", arguments, environment: ["DATABASE_URL": databaseURL])
+        }
+        _ = try ledgerctl("migrate")
         let code = "D" + UUID().uuidString.prefix(7)
-        _ = try Executables.ledgerctl("restaurant", "add", "--code", code, "--name", "Daemon test", "--community", "C", "--rate", "8500")
-        token = try Executables.ledgerctl("terminal", "add", "--restaurant", code, "--name", "till").lastLine
+        _ = try ledgerctl("restaurant", "add", "--code", code, "--name", "Daemon test", "--community", "C", "--rate", "8500")
+        token = try ledgerctl("terminal", "add", "--restaurant", code, "--name", "till").lastLine
         card = "DC" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12)
         let csv = FileManager.default.temporaryDirectory.appendingPathComponent("\(card).csv")
         try "\(card),Test,veteran,1940-01-01,,,,active,,\n".write(to: csv, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: csv) }
-        _ = try Executables.ledgerctl("cards", "import", csv.path)
+        _ = try ledgerctl("cards", "import", csv.path)
 
         process.executableURL = Executables.binDir.appendingPathComponent("ledgerd")
         process.environment = ProcessInfo.processInfo.environment.merging([
-            "DATABASE_URL": try Executables.databaseURL(), "LEDGER_LISTEN": "127.0.0.1:\(port)",
-            "LEDGER_DAILY_LIMIT": "1000", "LEDGER_LOG_LEVEL": "warning",
+            "DATABASE_URL": databaseURL, "LEDGER_LISTEN": "127.0.0.1:\(port)",
+            "LEDGER_DAILY_LIMIT": "10000", "LEDGER_LOG_LEVEL": "warning",
         ].merging(environment) { $1 }) { $1 }
         process.standardOutput = FileHandle.standardError
         try process.run()

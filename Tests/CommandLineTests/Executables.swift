@@ -45,10 +45,10 @@ enum Executables {
     }
 
     /// One value from psql, as text (the card numbers these tests make are plain letters and digits).
-    static func sql(_ query: String) throws -> String {
+    static func sql(_ query: String, databaseURL: String? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [try databaseURL(), "-X", "-A", "-t", "-c", query]
+        process.arguments = [try databaseURL ?? Self.databaseURL(), "-X", "-A", "-t", "-c", query]
         let out = Pipe()
         process.standardOutput = out
         try process.run()
