@@ -39,6 +39,9 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// The `PGconn`; `nil` once closed. Every libpq call on it happens while this lock is held.
     private let handle: Mutex<OpaquePointer?>
+    /// SQL text → name of the statement prepared for it on this `PGconn`, and how many names were ever given out
+    /// (names are never reused). Used only while `handle`'s lock is held.
+    private let preparedStatements = Mutex<(names: [String: String], issued: Int)>(([:], 0))
     /// Receives the connection's notices; outlives the `PGconn` (finished in `deinit` before it is released).
     private let notices: NoticeSink
     let logger: Logger
@@ -131,8 +134,13 @@ public final class PostgresConnection: @unchecked Sendable {
         return connection
     }
 
-    /// Runs one statement with its parameters (`PQexecParams`, text format, parameter types inferred by the
-    /// server) and returns its rows.
+    /// Runs one statement with its parameters (text format, parameter types inferred by the server) and returns
+    /// its rows.
+    ///
+    /// Each distinct SQL text is prepared once per connection (`PQprepare`, then `PQexecPrepared`), so the server
+    /// parses it once rather than on every call; past `preparedStatementLimit` texts, `PQexecParams` runs the
+    /// statement unnamed. A prepared statement that the server no longer accepts (SQLSTATE 26000, or 0A000 after
+    /// a schema change) is forgotten, so the next call prepares it again.
     ///
     /// - Throws: `.server` for errors the server reports (with SQLSTATE and the diagnostic fields),
     ///   `.connectionLost` when the connection broke.
@@ -143,13 +151,46 @@ public final class PostgresConnection: @unchecked Sendable {
             if let bind { try checkNoNUL(bind) }
         }
         return try withHandle { conn in
-            let result: OpaquePointer? = query.sql.withCString { sql in
+            let count = Int32(query.binds.count)
+            guard let name = try preparedStatement(for: query.sql, parameterCount: count, conn) else {
+                let result: OpaquePointer? = query.sql.withCString { sql in
+                    withCStringArray(query.binds) { parameters in
+                        PQexecParams(conn, sql, count, nil, parameters, nil, nil, 0)
+                    }
+                }
+                return try Self.consume(result, conn)
+            }
+            let result: OpaquePointer? = name.withCString { statement in
                 withCStringArray(query.binds) { parameters in
-                    PQexecParams(conn, sql, Int32(query.binds.count), nil, parameters, nil, nil, 0)
+                    PQexecPrepared(conn, statement, count, parameters, nil, nil, 0)
                 }
             }
-            return try Self.consume(result, conn)
+            do {
+                return try Self.consume(result, conn)
+            } catch let error as PostgresError where error.sqlState == "26000" || error.sqlState == "0A000" {
+                _ = preparedStatements.withLock { $0.names.removeValue(forKey: query.sql) }
+                throw error
+            }
         }
+    }
+
+    /// How many distinct SQL texts a connection keeps prepared.
+    static let preparedStatementLimit = 200
+
+    /// The name of the statement prepared for `sql` on this connection, preparing it first if needed; nil when the
+    /// cache is full. Called with the handle's lock held.
+    private func preparedStatement(for sql: String, parameterCount: Int32, _ conn: OpaquePointer) throws -> String? {
+        let (known, issued) = preparedStatements.withLock { ($0.names[sql], $0.issued) }
+        if let known { return known }
+        guard issued < Self.preparedStatementLimit else { return nil }
+        let name = "ledger_s\(issued + 1)"
+        let result: OpaquePointer? = name.withCString { statement in
+            sql.withCString { text in PQprepare(conn, statement, text, parameterCount, nil) }
+        }
+        preparedStatements.withLock { $0.issued += 1 }
+        _ = try Self.consume(result, conn)
+        preparedStatements.withLock { $0.names[sql] = name }
+        return name
     }
 
     /// Runs trusted, static SQL that may hold several statements (a migration file) with `PQexec`.

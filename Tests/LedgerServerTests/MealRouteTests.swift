@@ -143,12 +143,13 @@ struct MealRouteTests {
     @Test("a military ID needs no registry entry and is recorded as such")
     func militaryID() async throws {
         let world = try TestWorld.make()
+        let militaryID = "JUN" + UUID().uuidString.prefix(8)
         try await world.test { client in
             let answer = try await client.call(.post, "/v1/meals", token: world.token,
-                                               body: mealBody(card: "JUN123456", credential: "military_id"))
+                                               body: mealBody(card: militaryID, credential: "military_id"))
             #expect(answer.status == .created)
             #expect(answer["credential"] as? String == "military_id")
-            let unknown = try await client.call(.post, "/v1/meals", token: world.token, body: mealBody(card: "JUN123456"))
+            let unknown = try await client.call(.post, "/v1/meals", token: world.token, body: mealBody(card: militaryID))
             #expect(unknown.status == .notFound)
             #expect(unknown.error == "unknown_card")
         }
