@@ -6,7 +6,8 @@ public struct Ledgerctl: ParsableCommand {
         commandName: "ledgerctl",
         abstract: "Administer the double-support restaurant ledger.",
         discussion: "Reads DATABASE_URL (a libpq connection string or URI) or the PG* variables, and LEDGER_TZ.",
-        subcommands: [Migrate.self, RestaurantCommand.self, TerminalCommand.self, CardsCommand.self])
+        subcommands: [Migrate.self, RestaurantCommand.self, TerminalCommand.self, CardsCommand.self, StandingOrdersCommand.self,
+                      AlertsCommand.self, DeliveriesCommand.self])
 
     public init() {}
 }

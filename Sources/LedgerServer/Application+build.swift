@@ -39,6 +39,7 @@ public func buildRouter(ledger: Ledger, metrics: MetricsEndpoint? = nil) -> Rout
     metrics?.addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: TerminalAuthenticator(ledger: ledger))
     MealController(ledger: ledger).addRoutes(to: v1)
+    DeliveryController(ledger: ledger).addRoutes(to: v1)
     return router
 }
 

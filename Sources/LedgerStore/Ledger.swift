@@ -49,6 +49,51 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// Records a free delivery a terminal requests, or answers a replay with the delivery as it was created.
+    public func requestDelivery(_ request: DeliveryRequest, by terminal: TerminalIdentity) async throws -> Recorded<Delivery> {
+        let settings = self.settings
+        return try await judgedAgainOnRace { _ in
+            try await pool.transaction { db in
+                try Deliveries.request(request, by: terminal, settings: settings, on: db)
+            }
+        }
+    }
+
+    /// Moves one of the terminal's restaurant's deliveries on, raising a welfare alert when the observation calls
+    /// for one; a replay answers the delivery as it stood after that event.
+    public func recordDeliveryEvent(
+        _ request: DeliveryEventRequest, by terminal: TerminalIdentity
+    ) async throws -> Recorded<DeliveryEventOutcome> {
+        let settings = self.settings
+        return try await judgedAgainOnRace { now in
+            try await pool.transaction { db in
+                try Deliveries.recordEvent(request, by: terminal, settings: settings, now: now, on: db)
+            }
+        }
+    }
+
+    /// The terminal's restaurant's deliveries of `day`, after generating that day's deliveries from its standing orders.
+    public func deliveries(on day: LocalDate, by terminal: TerminalIdentity) async throws -> [Delivery] {
+        let minimumAge = settings.deliveryMinimumAge
+        return try await pool.transaction { db in
+            _ = try StandingOrders.generate(on: day, minimumAge: minimumAge, restaurantID: terminal.restaurantID, on: db)
+            return try Deliveries.list(restaurantID: terminal.restaurantID, on: day, on: db)
+        }
+    }
+
+    /// Generates every restaurant's deliveries of `day` from the standing orders; returns how many were created.
+    public func generateDeliveries(on day: LocalDate) async throws -> Int {
+        let minimumAge = settings.deliveryMinimumAge
+        return try await pool.transaction { db in
+            try StandingOrders.generate(on: day, minimumAge: minimumAge, on: db)
+        }
+    }
+
+    /// How many welfare alerts wait for acknowledgement.
+    public func openWelfareAlertCount() async throws -> Int {
+        try await pool.withConnection { db in try WelfareAlerts.openCount(on: db) }
+    }
+
     /// Runs a write again when another transaction wrote the same id or closed the period first; the second
     /// attempt sees what the first could not and answers as a replay, a conflict or a late booking.
     private func judgedAgainOnRace<T: Sendable>(_ attempt: (Date) async throws -> T) async throws -> T {

@@ -92,7 +92,7 @@ enum Meals {
             SELECT existing_restaurant_id, existing_kind, existing_matches, card_found, card_category, card_status,
                    card_birth_date::text, card_valid_from::text, card_valid_until::text, meals_today, closed_periods, closed_ats
             FROM ledger.meal_context(\(request.id), \(request.cardNumber.value), \(localDate.description)::date,
-                                     \(localDate.period.description), sha256(convert_to(\(fingerprint), 'UTF8')))
+                                     \(localDate.period.description), \(sha256: fingerprint))
             """).single()
         if let existing = try context.decode(0, as: Int64?.self) {
             return .replayed(try replay(request.id, existingRestaurant: existing, kind: context.decode(1, as: String.self),
@@ -105,7 +105,7 @@ enum Meals {
             category = .activeServiceman
         case .preferentialCard:
             guard try context.decode(3, as: Bool.self) else {
-                throw LedgerError(.unknownCard, "card \(request.cardNumber.masked) is not in the district's registry: check the number, or ask the holder to register at the veterans-affairs bureau", field: "card_no")
+                throw LedgerError.unknownCard(request.cardNumber)
             }
             let card = try Cards.card(from: context, number: request.cardNumber, offset: 4)
             if case .ineligible(let reason) = Eligibility.meal(card: card, on: localDate) {
@@ -133,7 +133,7 @@ enum Meals {
             INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
                                         card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
             VALUES (\(request.id), 'meal', \(terminal.restaurantID), \(terminal.terminalID), \(period.description), \(late),
-                    \(request.occurredAt), sha256(convert_to(\(fingerprint), 'UTF8')), \(request.cardNumber.value),
+                    \(request.occurredAt), \(sha256: fingerprint), \(request.cardNumber.value),
                     \(request.credential.rawValue), \(category.rawValue), \(localDate.description)::date,
                     \(price.gross), \(terminal.rateBasisPoints), \(price.payable), \(price.discount))
             ON CONFLICT (id) DO NOTHING
@@ -154,7 +154,7 @@ enum Meals {
     ) throws -> Recorded<VoidEntry> {
         let fingerprint = request.fingerprint(restaurantID: terminal.restaurantID)
         let context = try db.query("""
-            SELECT e.restaurant_id, e.kind, e.request_sha256 = sha256(convert_to(\(fingerprint), 'UTF8')),
+            SELECT e.restaurant_id, e.kind, e.request_sha256 = \(sha256: fingerprint),
                    m.id IS NOT NULL, m.period, v.id,
                    coalesce((SELECT array_agg(p.period ORDER BY p.period) FROM ledger.periods p
                               WHERE p.period >= m.period AND p.status = 'closed'), '{}'),
@@ -168,7 +168,7 @@ enum Meals {
         if let existing = try context.decode(0, as: Int64?.self) {
             guard existing == terminal.restaurantID, try context.decode(1, as: String.self) == "void",
                 try context.decode(2, as: Bool.self)
-            else { throw conflict(request.id) }
+            else { throw LedgerError.conflict(reusing: request.id) }
             return .replayed(try fetchVoid(request.id, on: db))
         }
         guard try context.decode(3, as: Bool.self) else {
@@ -187,7 +187,7 @@ enum Meals {
                 INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
                                             voided_entry_id, reason)
                 VALUES (\(request.id), 'void', \(terminal.restaurantID), \(terminal.terminalID), \(period.description), \(late),
-                        \(now), sha256(convert_to(\(fingerprint), 'UTF8')), \(request.mealID), \(request.reason))
+                        \(now), \(sha256: fingerprint), \(request.mealID), \(request.reason))
                 ON CONFLICT (id) DO NOTHING
                 """).affectedRows
             guard inserted == 1 else { throw RaceLost() }
@@ -209,7 +209,7 @@ enum Meals {
             FROM ledger.cards c WHERE c.card_no = \(number.value)
             """).first
         else {
-            throw LedgerError(.unknownCard, "card \(number.masked) is not in the district's registry: check the number, or ask the holder to register at the veterans-affairs bureau", field: "card_no")
+            throw LedgerError.unknownCard(number)
         }
         let card = try Cards.card(from: row, number: number, offset: 1)
         let mealsToday = try row.decode(6, as: Int.self)
@@ -237,7 +237,7 @@ enum Meals {
         for (name, time) in zip(names, times) { closedAt[try Period(parsing: name)] = time }
         switch decide(settings.booking, { closedAt[$0].map { .closed(at: $0) } ?? .open }) {
         case .clockSkew:
-            throw LedgerError(.clockSkew, "occurred_at is more than \(settings.booking.maxClockSkew) ahead of the server's clock: set the terminal's clock right and send again", field: "occurred_at")
+            throw LedgerError.clockSkew(field: "occurred_at", maxSkew: settings.booking.maxClockSkew)
         case .tooLate(let closedAt):
             throw LedgerError(.tooLate, "the period of occurred_at closed on \(RFC3339.format(closedAt, in: settings.timeZone)), longer ago than entries are accepted late: report it to the bureau", field: "occurred_at")
         case .book(let period, let late):
@@ -251,12 +251,8 @@ enum Meals {
     private static func replay(
         _ id: UUID, existingRestaurant: Int64, kind: String, matches: Bool, terminal: TerminalIdentity, on db: PostgresConnection
     ) throws -> Meal {
-        guard existingRestaurant == terminal.restaurantID, kind == "meal", matches else { throw conflict(id) }
+        guard existingRestaurant == terminal.restaurantID, kind == "meal", matches else { throw LedgerError.conflict(reusing: id) }
         return try fetchMeal(id, on: db)
-    }
-
-    static func conflict(_ id: UUID) -> LedgerError {
-        LedgerError(.idempotencyConflict, "id \(id.uuidString.lowercased()) was already used for a different request: send a new id for a new request, or the original content for a retry", field: "id")
     }
 
     static func fetchMeal(_ id: UUID, on db: PostgresConnection) throws -> Meal {
@@ -292,14 +288,6 @@ enum Meals {
     }
 }
 
-/// Another transaction wrote the same id or voided the same meal first; the whole request is judged again.
-struct RaceLost: Error {}
-
 extension MealIneligibility {
     var ledgerCode: LedgerError.Code { LedgerError.Code(rawValue: apiCode) ?? .cardInactive }
-}
-
-extension Date {
-    /// Whole microseconds since 1970, the precision PostgreSQL keeps.
-    var microsecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1_000_000).rounded()) }
 }

@@ -63,6 +63,7 @@ struct LedgerDaemon {
             })
         var services: [any Service] = [SystemdService(notifier: notifier)]
         if let metricsAddress { services.append(metrics.application(configuration: metricsAddress)) }
+        services.append(DeliveryScheduler(ledger: ledger, logger: logger))
         services.append(app)
 
         var group = ServiceGroupConfiguration(services: services, logger: logger)

@@ -217,7 +217,7 @@ final class LoggedDaemon {
     let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("ledgerd-\(UUID().uuidString.prefix(8)).log")
 
     init() throws {
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.executableURL = Executables.binDir.appendingPathComponent("ledgerd")
         process.environment = ProcessInfo.processInfo.environment.merging([
             "DATABASE_URL": try Executables.databaseURL(), "LEDGER_LISTEN": "127.0.0.1:\(port)", "LEDGER_LOG_LEVEL": "info",

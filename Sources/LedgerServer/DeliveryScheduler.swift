@@ -1,0 +1,71 @@
+public import LedgerCore
+public import LedgerStore
+public import Logging
+import Metrics
+public import ServiceLifecycle
+
+/// Generates today's and tomorrow's deliveries from the standing orders when `ledgerd` starts and then every
+/// `interval` (10 minutes) until graceful shutdown, and sets the gauge `ledger_welfare_alerts_open` to the number of
+/// open welfare alerts each round.
+///
+/// Generation is idempotent (one delivery per standing order and day, however many daemons run), so a restart or a
+/// second daemon does no harm; days are reckoned in the programme's time zone by the ledger's clock. A round that
+/// fails (the database is down) is logged and the next one tries again.
+public struct DeliveryScheduler: Service {
+    /// What one round did.
+    public struct Round: Sendable, Equatable {
+        public let today: LocalDate
+        /// Deliveries created for today and tomorrow.
+        public let created: Int
+        public let openAlerts: Int
+    }
+
+    let ledger: Ledger
+    let logger: Logger
+    let interval: Duration
+    private let openAlerts = Gauge(label: "ledger_welfare_alerts_open")
+
+    public init(ledger: Ledger, logger: Logger, interval: Duration = .seconds(600)) {
+        self.ledger = ledger
+        self.logger = logger
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                _ = await runRound()
+                do {
+                    try await Task.sleep(for: interval)
+                } catch {
+                    return  // cancelled: the daemon is stopping
+                }
+            }
+        }
+        logger.debug("delivery scheduler stopped")
+    }
+
+    /// One round: generates today's and tomorrow's deliveries and refreshes the open-alerts gauge. Returns nil when
+    /// it failed, after logging why.
+    @discardableResult
+    public func runRound() async -> Round? {
+        let today = LocalDate.containing(ledger.clock(), in: ledger.settings.timeZone)
+        do {
+            let created = try await ledger.generateDeliveries(on: today) + ledger.generateDeliveries(on: today.next)
+            let open = try await ledger.openWelfareAlertCount()
+            openAlerts.record(open)
+            logger.log(level: created > 0 ? .info : .debug, "standing-order deliveries generated", metadata: [
+                "ledger.day": .stringConvertible(today), "ledger.created": .stringConvertible(created),
+                "ledger.open_alerts": .stringConvertible(open),
+            ])
+            return Round(today: today, created: created, openAlerts: open)
+        } catch is CancellationError {
+            return nil
+        } catch {
+            logger.error("generating standing-order deliveries failed; the next round tries again", metadata: [
+                "ledger.day": .stringConvertible(today), "error": .string(String(reflecting: error)),
+            ])
+            return nil
+        }
+    }
+}

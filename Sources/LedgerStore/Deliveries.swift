@@ -1,0 +1,312 @@
+public import Foundation
+public import LedgerCore
+public import Postgres
+
+/// A terminal's request for a free delivery, checked for shape but not yet against the ledger.
+public struct DeliveryRequest: Sendable, Equatable {
+    public let id: UUID
+    public let cardNumber: CardNumber
+    public let scheduledFor: LocalDate
+    public let meal: MealKind
+    /// The meal entry of this restaurant that the delivery carries, if the terminal says.
+    public let mealID: UUID?
+
+    public init(id: UUID, cardNumber: CardNumber, scheduledFor: LocalDate, meal: MealKind, mealID: UUID?) {
+        self.id = id
+        self.cardNumber = cardNumber
+        self.scheduledFor = scheduledFor
+        self.meal = meal
+        self.mealID = mealID
+    }
+
+    /// What makes two requests with one id the same request: everything the terminal sent, and its restaurant.
+    func fingerprint(restaurantID: Int64) -> String {
+        ["delivery", String(restaurantID), cardNumber.value, scheduledFor.description, meal.rawValue,
+         mealID?.uuidString.lowercased() ?? "-"].joined(separator: "\n")
+    }
+}
+
+/// A terminal's report that a delivery moved on: dispatched, delivered, failed or cancelled.
+public struct DeliveryEventRequest: Sendable, Equatable {
+    /// The event's own id, chosen by the terminal.
+    public let id: UUID
+    public let deliveryID: UUID
+    public let status: DeliveryStatus
+    /// When it happened, by the terminal's clock.
+    public let at: Date
+    /// What the delivery person observed; required with `delivered` and `failed`, refused otherwise.
+    public let wellness: Wellness?
+    public let note: String?
+
+    public init(id: UUID, deliveryID: UUID, status: DeliveryStatus, at: Date, wellness: Wellness?, note: String?) {
+        self.id = id
+        self.deliveryID = deliveryID
+        self.status = status
+        self.at = at
+        self.wellness = wellness
+        self.note = note
+    }
+
+    func fingerprint(restaurantID: Int64) -> String {
+        ["delivery_event", String(restaurantID), deliveryID.uuidString.lowercased(), status.rawValue,
+         String(at.microsecondsSince1970), wellness?.rawValue ?? "-", note ?? "-"].joined(separator: "\n")
+    }
+}
+
+/// A free delivery as the ledger holds it, at one point of its life cycle.
+public struct Delivery: Sendable, Equatable {
+    public let id: UUID
+    public let restaurantCode: String
+    public let cardNumber: String
+    public let scheduledFor: LocalDate
+    public let meal: MealKind
+    /// The meal entry it carries, when the terminal named one.
+    public let mealID: UUID?
+    public let status: DeliveryStatus
+    public let wellness: Wellness?
+    /// The latest note given with an event.
+    public let note: String?
+    /// The standing order it was generated from; nil for a delivery a terminal requested.
+    public let standingOrderID: Int64?
+    public let updatedAt: Date
+}
+
+/// What recording a delivery event did: the delivery as it stood after the event and, when the event's wellness
+/// observation called for one, the welfare alert it raised. A replay raises nothing.
+public struct DeliveryEventOutcome: Sendable, Equatable {
+    public let delivery: Delivery
+    public let raisedAlert: RaisedWelfareAlert?
+}
+
+/// A delivery's monthly figures for one restaurant (or for all, as a total): what the subsidy and the
+/// reconciliation count.
+public struct DeliveryFigures: Sendable, Equatable {
+    /// The restaurant's code; nil on the total line.
+    public let restaurantCode: String?
+    /// Every delivery scheduled in the period, whatever its status.
+    public let requested: Int64
+    public let delivered: Int64
+    public let failed: Int64
+    public let cancelled: Int64
+    /// Distinct people (cards) delivered to or meant to be.
+    public let recipients: Int64
+}
+
+/// Free deliveries: business rule 6 of PRODUCT.md, applied inside one transaction each.
+public enum Deliveries {
+    static func request(
+        _ request: DeliveryRequest, by terminal: TerminalIdentity, settings: LedgerSettings, on db: PostgresConnection
+    ) throws -> Recorded<Delivery> {
+        let fingerprint = request.fingerprint(restaurantID: terminal.restaurantID)
+        let context = try db.query("""
+            SELECT d.restaurant_id, coalesce(d.request_sha256 = \(sha256: fingerprint), false),
+                   c.card_no IS NOT NULL, c.category, c.status, c.birth_date::text, c.valid_from::text, c.valid_until::text,
+                   m.id IS NOT NULL
+            FROM (SELECT 1) AS one
+            LEFT JOIN ledger.deliveries d ON d.id = \(request.id)
+            LEFT JOIN ledger.cards c ON c.card_no = \(request.cardNumber.value)
+            LEFT JOIN ledger.entries m ON m.id = \(request.mealID) AND m.kind = 'meal' AND m.restaurant_id = \(terminal.restaurantID)
+            """).single()
+        if let existing = try context.decode(0, as: Int64?.self) {
+            guard existing == terminal.restaurantID, try context.decode(1, as: Bool.self) else {
+                throw LedgerError.conflict(reusing: request.id)
+            }
+            return .replayed(try fetch(request.id, as: .created, on: db))
+        }
+
+        guard try context.decode(2, as: Bool.self) else {
+            throw LedgerError.unknownCard(request.cardNumber)
+        }
+        let card = try Cards.card(from: context, number: request.cardNumber, offset: 3)
+        if case .ineligible(let reason) = Eligibility.delivery(card: card, on: request.scheduledFor, minimumAge: settings.deliveryMinimumAge) {
+            throw LedgerError(.notEligible, "no free delivery on \(request.scheduledFor): \(reason.message)", field: "card_no")
+        }
+        if let mealID = request.mealID, try !context.decode(8, as: Bool.self) {
+            throw LedgerError(.notFound, "this restaurant has no meal \(mealID.uuidString.lowercased()): give the id of a meal this restaurant recorded, or leave meal_id out", field: "meal_id")
+        }
+
+        let inserted = try db.query("""
+            INSERT INTO ledger.deliveries (id, restaurant_id, terminal_id, card_no, scheduled_for, meal, meal_entry_id,
+                                           request_sha256, created_at, updated_at)
+            SELECT \(request.id), \(terminal.restaurantID), \(terminal.terminalID), \(request.cardNumber.value),
+                   \(request.scheduledFor)::date, \(request.meal.rawValue), \(request.mealID)::uuid, \(sha256: fingerprint),
+                   now.t, now.t
+            FROM (SELECT clock_timestamp() AS t) AS now
+            ON CONFLICT (id) DO NOTHING
+            """).affectedRows
+        guard inserted == 1 else {
+            // Another request with this id committed while this one was judged: the same rules as a replay.
+            throw RaceLost()
+        }
+        return .created(try fetch(request.id, as: .created, on: db))
+    }
+
+    static func recordEvent(
+        _ request: DeliveryEventRequest, by terminal: TerminalIdentity, settings: LedgerSettings, now: Date,
+        on db: PostgresConnection
+    ) throws -> Recorded<DeliveryEventOutcome> {
+        // The same clock rule as a meal's occurred_at: alerts are judged on the order of events in time.
+        if case .clockSkew = settings.booking.book(occurredAt: request.at, now: now, periodStatus: { _ in .open }) {
+            throw LedgerError.clockSkew(field: "at", maxSkew: settings.booking.maxClockSkew)
+        }
+        let fingerprint = request.fingerprint(restaurantID: terminal.restaurantID)
+
+        // Events of one delivery are judged one after the other: the row lock is held until commit. The lookup of
+        // the event id is a statement of its own, so that it sees what a request that held the lock before committed.
+        guard let locked = try db.query("""
+            SELECT status, card_no FROM ledger.deliveries
+            WHERE id = \(request.deliveryID) AND restaurant_id = \(terminal.restaurantID)
+            FOR UPDATE
+            """).first
+        else {
+            throw LedgerError(.notFound, "this restaurant has no delivery \(request.deliveryID.uuidString.lowercased()): check the delivery's id (GET /v1/deliveries?date= lists them)")
+        }
+        if let existing = try db.query("""
+            SELECT delivery_id, request_sha256 = \(sha256: fingerprint) FROM ledger.delivery_events WHERE id = \(request.id)
+            """).first {
+            guard try existing.decode(0, as: UUID.self) == request.deliveryID, try existing.decode(1, as: Bool.self) else {
+                throw LedgerError.conflict(reusing: request.id)
+            }
+            return .replayed(DeliveryEventOutcome(delivery: try fetch(request.deliveryID, as: .afterEvent(request.id), on: db),
+                                                  raisedAlert: nil))
+        }
+
+        let current = try decodeEnum(DeliveryStatus.self, locked, 0)
+        do {
+            _ = try DeliveryTransition.apply(from: current, to: request.status, wellness: request.wellness)
+        } catch DomainError.invalidTransition(let from, let to) {
+            throw LedgerError(.invalidTransition, "delivery \(request.deliveryID.uuidString.lowercased()) is \(from.rawValue) and cannot become \(to.rawValue): it goes requested, dispatched, then delivered or failed, or is cancelled before dispatch")
+        } catch let error as DomainError {
+            throw LedgerError(.validationFailed, error.description, field: "wellness")
+        }
+
+        let updated = try db.query("""
+            WITH event AS (
+                INSERT INTO ledger.delivery_events (id, delivery_id, terminal_id, from_status, to_status, at, wellness, note,
+                                                    request_sha256)
+                VALUES (\(request.id), \(request.deliveryID), \(terminal.terminalID), \(current.rawValue),
+                        \(request.status.rawValue), \(request.at), \(request.wellness?.rawValue), \(request.note),
+                        \(sha256: fingerprint))
+                ON CONFLICT (id) DO NOTHING
+                RETURNING delivery_id, to_status, wellness, note, recorded_at
+            )
+            UPDATE ledger.deliveries d
+            SET status = event.to_status, wellness = event.wellness, note = coalesce(event.note, d.note),
+                updated_at = event.recorded_at
+            FROM event WHERE d.id = event.delivery_id
+            """).affectedRows
+        guard updated == 1 else {
+            // The event id was taken meanwhile (by an event of another delivery): judged again, it is a conflict.
+            throw RaceLost()
+        }
+
+        var alert: RaisedWelfareAlert?
+        if request.wellness != nil {
+            let card = try CardNumber(locked.decode(1, as: String.self))
+            alert = try WelfareAlerts.judge(card: card, after: request.id, on: db)
+        }
+        return .created(DeliveryEventOutcome(
+            delivery: try fetch(request.deliveryID, as: .afterEvent(request.id), on: db), raisedAlert: alert))
+    }
+
+    /// A restaurant's deliveries of one day, by meal and card.
+    static func list(restaurantID: Int64, on day: LocalDate, on db: PostgresConnection) throws -> [Delivery] {
+        try db.query("""
+            SELECT \(unsafeSQL: Snapshot.current.columns)
+            FROM ledger.deliveries d JOIN ledger.restaurants r ON r.id = d.restaurant_id
+            WHERE d.restaurant_id = \(restaurantID) AND d.scheduled_for = \(day)::date
+            ORDER BY array_position(ARRAY['breakfast', 'lunch', 'dinner'], d.meal), d.card_no, d.created_at, d.id
+            """).map(decode)
+    }
+
+    /// Per restaurant, and in total, the deliveries scheduled in `period`: all of them, and those delivered,
+    /// failed and cancelled by now, with the number of distinct recipients. Restaurants without deliveries are left
+    /// out. The last element is the total, whose `restaurantCode` is nil.
+    public static func figures(period: Period, on db: PostgresConnection) throws -> [DeliveryFigures] {
+        try db.query("""
+            SELECT r.code, count(*), count(*) FILTER (WHERE d.status = 'delivered'),
+                   count(*) FILTER (WHERE d.status = 'failed'), count(*) FILTER (WHERE d.status = 'cancelled'),
+                   count(DISTINCT d.card_no)
+            FROM ledger.deliveries d JOIN ledger.restaurants r ON r.id = d.restaurant_id
+            WHERE d.scheduled_for >= \(period.firstDay)::date AND d.scheduled_for <= \(period.lastDay)::date
+            GROUP BY GROUPING SETS ((r.code), ())
+            ORDER BY grouping(r.code), r.code
+            """).map { row in
+            DeliveryFigures(
+                restaurantCode: try row.decode(0, as: String?.self), requested: try row.decode(1, as: Int64.self),
+                delivered: try row.decode(2, as: Int64.self), failed: try row.decode(3, as: Int64.self),
+                cancelled: try row.decode(4, as: Int64.self), recipients: try row.decode(5, as: Int64.self))
+        }
+    }
+
+    /// Which state of a delivery to read.
+    enum Snapshot {
+        /// As it now stands.
+        case current
+        /// As it was created: requested, no wellness, no note. A replay of the request answers this.
+        case created
+        /// Just after this event of it. A replay of the event answers this, and so does the event itself.
+        case afterEvent(UUID)
+
+        /// The select list for `decode`: the fixed fields, then status, wellness, note and updated_at as of this state.
+        var columns: String {
+            let fixed = "d.id, r.code, d.card_no, d.scheduled_for, d.meal, d.meal_entry_id, d.standing_order_id"
+            switch self {
+            case .current:
+                return fixed + ", d.status, d.wellness, d.note, d.updated_at"
+            case .created:
+                return fixed + ", 'requested', NULL, NULL, d.created_at"
+            case .afterEvent:
+                return fixed + """
+                    , e.to_status, e.wellness,
+                    (SELECT n.note FROM ledger.delivery_events n
+                      WHERE n.delivery_id = d.id AND n.recorded_at <= e.recorded_at AND n.note IS NOT NULL
+                      ORDER BY n.recorded_at DESC LIMIT 1),
+                    e.recorded_at
+                    """
+            }
+        }
+    }
+
+    static func fetch(_ id: UUID, as snapshot: Snapshot, on db: PostgresConnection) throws -> Delivery {
+        switch snapshot {
+        case .current, .created:
+            return try decode(db.query("""
+                SELECT \(unsafeSQL: snapshot.columns)
+                FROM ledger.deliveries d JOIN ledger.restaurants r ON r.id = d.restaurant_id
+                WHERE d.id = \(id)
+                """).single())
+        case .afterEvent(let eventID):
+            return try decode(db.query("""
+                SELECT \(unsafeSQL: snapshot.columns)
+                FROM ledger.delivery_events e
+                JOIN ledger.deliveries d ON d.id = e.delivery_id
+                JOIN ledger.restaurants r ON r.id = d.restaurant_id
+                WHERE e.id = \(eventID) AND d.id = \(id)
+                """).single())
+        }
+    }
+
+    /// A delivery from the columns of `Snapshot.columns`.
+    static func decode(_ row: PostgresRow) throws -> Delivery {
+        Delivery(
+            id: try row.decode(0, as: UUID.self), restaurantCode: try row.decode(1, as: String.self),
+            cardNumber: try row.decode(2, as: String.self), scheduledFor: try row.decode(3, as: LocalDate.self),
+            meal: try decodeEnum(MealKind.self, row, 4), mealID: try row.decode(5, as: UUID?.self),
+            status: try decodeEnum(DeliveryStatus.self, row, 7),
+            wellness: try row.decode(8, as: String?.self).map { try decodeEnum(Wellness.self, $0) },
+            note: try row.decode(9, as: String?.self), standingOrderID: try row.decode(6, as: Int64?.self),
+            updatedAt: try row.decode(10, as: Date.self))
+    }
+}
+
+/// A vocabulary value (`MealKind`, `DeliveryStatus`, …) from its text in column `index`.
+func decodeEnum<T: RawRepresentable>(_ type: T.Type, _ row: PostgresRow, _ index: Int) throws -> T where T.RawValue == String {
+    try decodeEnum(type, row.decode(index, as: String.self))
+}
+
+/// A vocabulary value from its text; anything else is a decoding error, as the schema's checks allow no other.
+func decodeEnum<T: RawRepresentable>(_ type: T.Type, _ text: String) throws -> T where T.RawValue == String {
+    guard let value = T(rawValue: text) else { throw PostgresError.cannotRead(text, as: T.self) }
+    return value
+}
