@@ -17,18 +17,12 @@ extension Ledgerctl {
             @Argument(help: "The CSV file.") var file: String
 
             func run() throws {
-                let text: String
-                do {
-                    text = try String(contentsOfFile: file, encoding: .utf8)
-                } catch {
-                    throw OperatorError("cannot read \(file) as UTF-8 text: check the path and the file's encoding")
-                }
+                let text = try CommandSupport.readTextFile(file)
                 let records: [CardRecord]
                 do {
                     records = try Cards.parseImport(text)
                 } catch let error as CardImportError {
-                    for problem in error.problems { printError(problem) }
-                    throw OperatorError("\(error.problems.count) bad line\(error.problems.count == 1 ? "" : "s"); nothing was imported")
+                    throw CommandSupport.refusedImport(error.problems)
                 }
                 let written = try CommandSupport.withDatabase { db, _ in try Cards.upsert(records, on: db) }
                 print("imported \(written) cards")

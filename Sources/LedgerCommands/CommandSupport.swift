@@ -40,4 +40,19 @@ enum CommandSupport {
             throw OperatorError("the database refused the operation: \(error.message) (SQLSTATE \(error.sqlState ?? "none"))")
         }
     }
+
+    /// The text of an import file, or an error that names it.
+    static func readTextFile(_ path: String) throws -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw OperatorError("cannot read \(path) as UTF-8 text: check the path and the file's encoding")
+        }
+    }
+
+    /// Prints every bad line of a refused import to standard error and returns the error that ends the command.
+    static func refusedImport(_ problems: [String]) -> OperatorError {
+        for problem in problems { printError(problem) }
+        return OperatorError("\(problems.count) bad line\(problems.count == 1 ? "" : "s"); nothing was imported")
+    }
 }

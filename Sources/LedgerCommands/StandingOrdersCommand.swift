@@ -106,18 +106,12 @@ extension Ledgerctl {
             @Argument(help: "The CSV file.") var file: String
 
             func run() throws {
-                let text: String
-                do {
-                    text = try String(contentsOfFile: file, encoding: .utf8)
-                } catch {
-                    throw OperatorError("cannot read \(file) as UTF-8 text: check the path and the file's encoding")
-                }
+                let text = try CommandSupport.readTextFile(file)
                 let added = try CommandSupport.withDatabase { db, configuration in
                     do {
                         return try StandingOrders.importOrders(text, minimumAge: configuration.settings.deliveryMinimumAge, on: db)
                     } catch let error as StandingOrderImportError {
-                        for problem in error.problems { printError(problem) }
-                        throw OperatorError("\(error.problems.count) bad line\(error.problems.count == 1 ? "" : "s"); nothing was imported")
+                        throw CommandSupport.refusedImport(error.problems)
                     }
                 }
                 print("imported \(added.count) standing orders")

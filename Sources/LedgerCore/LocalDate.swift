@@ -4,7 +4,7 @@ public import Foundation
 ///
 /// Days of birth, card validity and delivery schedules are local dates; `containing(_:in:)` and
 /// `start(in:)` convert to and from instants in a given time zone.
-public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct LocalDate: Sendable, Hashable, Comparable, TextCodable {
     public let year: Int
     /// 1...12.
     public let month: Int
@@ -107,23 +107,6 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         guard let date = Calendar.gregorian(in: timeZone).date(from: DateComponents(year: year, month: month, day: day))
         else { preconditionFailure("the Gregorian calendar cannot represent \(self)") }
         return date
-    }
-
-    /// Decodes from a `YYYY-MM-DD` string, validated.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(parsing: text)
-        } catch let error as DomainError {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
-        }
-    }
-
-    /// Encodes as a `YYYY-MM-DD` string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
     }
 }
 

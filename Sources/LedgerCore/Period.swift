@@ -1,7 +1,7 @@
 public import Foundation
 
 /// A calendar month in the programme's time zone: the unit that is reconciled, sealed and closed.
-public struct Period: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct Period: Sendable, Hashable, Comparable, TextCodable {
     public let year: Int
     /// 1...12.
     public let month: Int
@@ -72,22 +72,5 @@ public struct Period: Sendable, Hashable, Comparable, Codable, CustomStringConve
     /// The end of the month in `timeZone`, exclusive: the start of the next month.
     public func end(in timeZone: TimeZone) -> Date {
         next.start(in: timeZone)
-    }
-
-    /// Decodes from a `YYYY-MM` string, validated.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(parsing: text)
-        } catch let error as DomainError {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
-        }
-    }
-
-    /// Encodes as a `YYYY-MM` string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
     }
 }

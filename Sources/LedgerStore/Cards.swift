@@ -57,45 +57,30 @@ public enum Cards {
         guard fields.count == importColumns.count else {
             throw CardImportError(problems: ["expected \(importColumns.count) fields (\(importColumns.joined(separator: ","))), found \(fields.count)"])
         }
-        var problems: [String] = []
-        func check<T>(_ column: String, _ parse: () throws -> T) -> T? {
-            do {
-                return try parse()
-            } catch let error as DomainError {
-                problems.append("\(column): \(error.description)")
-            } catch {
-                problems.append("\(column): \(error)")
-            }
-            return nil
-        }
-        func optionalDate(_ index: Int) -> LocalDate?? {
-            let text = fields[index].trimmingCharacters(in: .whitespaces)
-            if text.isEmpty { return .some(nil) }
-            return check(importColumns[index]) { try LocalDate(parsing: text) }.map { .some($0) }
-        }
+        var problems = ImportRowProblems()
         func optionalText(_ index: Int) -> String? {
             let text = fields[index].trimmingCharacters(in: .whitespaces)
             return text.isEmpty ? nil : text
         }
-        let number = check("card_no") { try CardNumber(fields[0]) }
+        let number = problems.check("card_no") { try CardNumber(fields[0]) }
         let name = fields[1].trimmingCharacters(in: .whitespaces)
-        if name.isEmpty { problems.append("name: the holder's name is empty") }
+        if name.isEmpty { problems.note("name: the holder's name is empty") }
         let category = CardCategory(rawValue: fields[2])
         if category == nil {
-            problems.append("category: '\(fields[2])' is not one of \(CardCategory.allCases.map(\.rawValue).joined(separator: ", "))")
+            problems.note("category: '\(fields[2])' is not one of \(CardCategory.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let birthDate = optionalDate(3)
+        let birthDate = problems.optionalDate("birth_date", fields[3])
         let status = CardStatus(rawValue: fields[7])
         if status == nil {
-            problems.append("status: '\(fields[7])' is not one of \(CardStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            problems.note("status: '\(fields[7])' is not one of \(CardStatus.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let validFrom = optionalDate(8)
-        let validUntil = optionalDate(9)
+        let validFrom = problems.optionalDate("valid_from", fields[8])
+        let validUntil = problems.optionalDate("valid_until", fields[9])
         if let from = validFrom ?? nil, let until = validUntil ?? nil, from > until {
-            problems.append("valid_until \(until) is before valid_from \(from)")
+            problems.note("valid_until \(until) is before valid_from \(from)")
         }
-        guard problems.isEmpty, let number, let category, let status, let birthDate, let validFrom, let validUntil else {
-            throw CardImportError(problems: problems)
+        guard problems.list.isEmpty, let number, let category, let status, let birthDate, let validFrom, let validUntil else {
+            throw CardImportError(problems: problems.list)
         }
         return CardRecord(
             card: Card(number: number, category: category, status: status, birthDate: birthDate,

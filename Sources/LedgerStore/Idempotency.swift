@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Postgres
 
 // What every idempotent write of a terminal shares: a fingerprint of the request, hashed with SHA-256 by the

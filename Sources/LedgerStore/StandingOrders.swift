@@ -118,31 +118,19 @@ public enum StandingOrders {
             throw StandingOrderImportError(problems: ["expected \(importColumns.count) fields (\(importColumns.joined(separator: ","))), found \(fields.count)"])
         }
         let fields = fields.map { $0.trimmingCharacters(in: .whitespaces) }
-        var problems: [String] = []
-        func check<T>(_ column: String, _ parse: () throws -> T) -> T? {
-            do {
-                return try parse()
-            } catch let error as DomainError {
-                problems.append("\(column): \(error.description)")
-            } catch let error as LedgerError {
-                problems.append("\(column): \(error.message)")
-            } catch {
-                problems.append("\(column): \(error)")
-            }
-            return nil
-        }
-        let number = check("card_no") { try CardNumber(fields[0]) }
+        var problems = ImportRowProblems()
+        let number = problems.check("card_no") { try CardNumber(fields[0]) }
         let restaurant = fields[1]
-        if restaurant.isEmpty { problems.append("restaurant: the restaurant's code is empty") }
-        let weekdays = check("weekdays") { try parseWeekdays(fields[2]) }
+        if restaurant.isEmpty { problems.note("restaurant: the restaurant's code is empty") }
+        let weekdays = problems.check("weekdays") { try parseWeekdays(fields[2]) }
         let meal = MealKind(rawValue: fields[3])
         if meal == nil {
-            problems.append("meal: '\(fields[3])' is not one of \(MealKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            problems.note("meal: '\(fields[3])' is not one of \(MealKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let startsOn = check("starts_on") { try LocalDate(parsing: fields[4]) }
-        let endsOn: LocalDate?? = fields[5].isEmpty ? .some(nil) : check("ends_on") { try LocalDate(parsing: fields[5]) }.map { .some($0) }
-        guard problems.isEmpty, let number, let weekdays, let meal, let startsOn, let endsOn else {
-            throw StandingOrderImportError(problems: problems)
+        let startsOn = problems.check("starts_on") { try LocalDate(parsing: fields[4]) }
+        let endsOn = problems.optionalDate("ends_on", fields[5])
+        guard problems.list.isEmpty, let number, let weekdays, let meal, let startsOn, let endsOn else {
+            throw StandingOrderImportError(problems: problems.list)
         }
         return try NewStandingOrder(cardNumber: number, restaurantCode: restaurant, weekdays: weekdays, meal: meal,
                                     startsOn: startsOn, endsOn: endsOn)
