@@ -13,6 +13,11 @@ final class Daemon {
     let card: String
 
     /// Uses `databaseURL`, by default the test database.
+    /// ledgerd's standard output, the log.
+    let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("ledgerd-\(UUID().uuidString.prefix(8)).log")
+
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
     init(environment: [String: String] = [:], databaseURL: String? = nil) throws {
         let databaseURL = try databaseURL ?? Executables.databaseURL()
         func ledgerctl(_ arguments: String...) throws -> Executables.Outcome {
@@ -33,12 +38,14 @@ final class Daemon {
             "DATABASE_URL": databaseURL, "LEDGER_LISTEN": "127.0.0.1:\(port)",
             "LEDGER_DAILY_LIMIT": "10000", "LEDGER_LOG_LEVEL": "warning",
         ].merging(environment) { $1 }) { $1 }
-        process.standardOutput = FileHandle.standardError
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: logFile)
         try process.run()
     }
 
     deinit {
         if process.isRunning { process.terminate() }
+        try? FileManager.default.removeItem(at: logFile)
     }
 
     /// Waits until `/healthz` answers 200 (at most 10 s).

@@ -63,6 +63,29 @@ struct ProductionTests {
         #expect(separate.stop() == 0)
     }
 
+    @Test("one log line per request with id, terminal, route, status and duration; never the token or the card number")
+    func requestLog() async throws {
+        let daemon = try Daemon(environment: ["LEDGER_LOG_LEVEL": "info", "LEDGER_LOG_FORMAT": "json"])
+        try await daemon.waitUntilServing()
+        #expect(try await daemon.request("POST", "/v1/meals", body: daemon.mealJSON()).status == 201)
+        #expect(try await daemon.request("GET", "/v1/cards/\(daemon.card)").status == 200)
+        #expect(daemon.stop() == 0)
+        let lines = daemon.log.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
+        let requests = lines.filter { $0["message"] == "request" && $0["http.route"]?.hasPrefix("/v1") == true }
+        #expect(requests.count == 2)
+        for line in requests {
+            #expect(line["hb.request.id"]?.isEmpty == false)
+            #expect(line["ledger.terminal"]?.hasSuffix("/till") == true)
+            #expect(line["http.status"] != nil)
+            #expect(Int(line["http.duration_us"] ?? "") != nil)
+        }
+        #expect(requests.map { $0["http.route"] } == ["/v1/meals", "/v1/cards/{card_no}"])
+        #expect(!daemon.log.contains(daemon.token))
+        #expect(!daemon.log.contains(daemon.card))
+    }
+
     @Test("every systemd unit passes systemd-analyze verify")
     func systemdUnits() throws {
         let analyzer = "/usr/bin/systemd-analyze"
