@@ -2,14 +2,21 @@
 -- Roles are cluster-wide, so they are created only when missing. Logins are granted these roles by the operator
 -- (see README.md, "Database roles").
 
+-- Two databases of one cluster may migrate at once (their advisory locks are per database): a role created by
+-- the other meanwhile is fine.
 DO $$
+DECLARE
+    role_name text;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledger_app') THEN
-        CREATE ROLE ledger_app NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledger_auditor') THEN
-        CREATE ROLE ledger_auditor NOLOGIN;
-    END IF;
+    FOREACH role_name IN ARRAY ARRAY['ledger_app', 'ledger_auditor'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role_name) THEN
+            BEGIN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', role_name);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL;
+            END;
+        END IF;
+    END LOOP;
 END $$;
 
 REVOKE ALL ON SCHEMA ledger FROM PUBLIC;

@@ -58,7 +58,7 @@ struct LedgerDaemon {
         let app = buildApplication(
             configuration: api, ledger: ledger, logger: logger, metrics: metricsAddress == nil ? metrics : nil,
             onServerRunning: { port in
-                logger.info("ledgerd is serving", metadata: ["http.port": "\(port)"])
+                logger.notice("ledgerd is serving", metadata: ["http.port": "\(port)"])
                 notifier.ready()
             })
         var services: [any Service] = [SystemdService(notifier: notifier)]

@@ -4,11 +4,12 @@ import FoundationNetworking
 #endif
 import Testing
 
-/// A `ledgerd` started on free ports for one test, with a restaurant, a terminal token and a card made by
-/// `ledgerctl`. `stop()` sends SIGTERM and returns the exit status.
+/// A `ledgerd` started for one test on a port the system picks (read back from its log), with a restaurant, a
+/// terminal token and a card made by `ledgerctl`. `stop()` sends SIGTERM and returns the exit status.
 final class Daemon {
     let process = Process()
-    let port = Int.random(in: 20000...40000)
+    /// The API's port, known once `waitUntilServing()` returns.
+    private(set) var port = 0
     let token: String
     let card: String
 
@@ -35,8 +36,8 @@ final class Daemon {
 
         process.executableURL = Executables.binDir.appendingPathComponent("ledgerd")
         process.environment = ProcessInfo.processInfo.environment.merging([
-            "DATABASE_URL": databaseURL, "LEDGER_LISTEN": "127.0.0.1:\(port)",
-            "LEDGER_DAILY_LIMIT": "10000", "LEDGER_LOG_LEVEL": "warning",
+            "DATABASE_URL": databaseURL, "LEDGER_LISTEN": "127.0.0.1:0",
+            "LEDGER_DAILY_LIMIT": "10000", "LEDGER_LOG_LEVEL": "notice",
         ].merging(environment) { $1 }) { $1 }
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: logFile)
@@ -48,26 +49,31 @@ final class Daemon {
         try? FileManager.default.removeItem(at: logFile)
     }
 
-    /// Waits until `/healthz` answers 200 (at most 10 s).
+    /// Waits until ledgerd logs its port and `/healthz` answers 200 (at most 30 s).
     func waitUntilServing() async throws {
-        for _ in 0..<100 {
-            if (try? await request("GET", "/healthz").status) == 200 { return }
+        for _ in 0..<300 {
+            if port == 0, let match = log.firstMatch(of: /http\.port"?[=:]"?(\d+)/) { port = Int(match.1) ?? 0 }
+            if port != 0, (try? await request("GET", "/healthz").status) == 200 { return }
+            if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("ledgerd did not serve /healthz within 10 s")
+        Issue.record("ledgerd did not serve /healthz within 30 s; its log: \(log)")
         throw CancellationError()
     }
 
     func stop() -> Int32 {
-        kill(process.processIdentifier, SIGTERM)
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
         process.waitUntilExit()
         return process.terminationReason == .exit ? process.terminationStatus : -1
     }
 
-    func request(_ method: String, _ path: String, body: String? = nil, port: Int? = nil) async throws -> (status: Int, body: String) {
+    /// Sends a request with this daemon's terminal token, or another one.
+    func request(
+        _ method: String, _ path: String, token: String? = nil, body: String? = nil, port: Int? = nil
+    ) async throws -> (status: Int, body: String) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port ?? self.port)\(path)")!)
         request.httpMethod = method
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        request.setValue("Bearer \(token ?? self.token)", forHTTPHeaderField: "Authorization")
         request.httpBody = body.map { Data($0.utf8) }
         request.timeoutInterval = 60
         let (data, response) = try await URLSession.shared.data(for: request)

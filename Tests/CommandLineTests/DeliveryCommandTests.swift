@@ -131,7 +131,7 @@ struct DeliveryCommandTests {
         let (code, token) = try Self.restaurant()
         let name = "Alert Holder \(Int.random(in: 1000...9999))"
         let card = try Self.card(name: name, phone: "13912345678", address: "9 Quiet Lane, Flat 1")
-        let daemon = try LoggedDaemon()
+        let daemon = try Daemon(environment: ["LEDGER_LOG_LEVEL": "info"])
         defer { _ = daemon.stop() }
         try await daemon.waitUntilServing()
 
@@ -141,23 +141,20 @@ struct DeliveryCommandTests {
         for minutesAgo in [3, 2] {
             let id = UUID().uuidString.lowercased()
             let at = RFC3339Text.format(Date().addingTimeInterval(Double(-60 * minutesAgo)), in: zone)
-            let created = try await daemon.post("/v1/deliveries", token: token,
-                                                #"{"id":"\#(id)","card_no":"\#(card)","scheduled_for":"\#(today)","meal":"lunch"}"#)
+            let created = try await daemon.request("POST", "/v1/deliveries", token: token, body: #"{"id":"\#(id)","card_no":"\#(card)","scheduled_for":"\#(today)","meal":"lunch"}"#)
             #expect(created.status == 201, "\(created.body)")
-            #expect(try await daemon.post("/v1/deliveries/\(id)/events", token: token,
-                                          #"{"id":"\#(UUID())","status":"dispatched","at":"\#(at)"}"#).status == 201)
-            let failed = try await daemon.post("/v1/deliveries/\(id)/events", token: token,
-                                               #"{"id":"\#(UUID())","status":"failed","at":"\#(at)","wellness":"not_home","note":"no answer"}"#)
+            #expect(try await daemon.request("POST", "/v1/deliveries/\(id)/events", token: token, body: #"{"id":"\#(UUID())","status":"dispatched","at":"\#(at)"}"#).status == 201)
+            let failed = try await daemon.request("POST", "/v1/deliveries/\(id)/events", token: token, body: #"{"id":"\#(UUID())","status":"failed","at":"\#(at)","wellness":"not_home","note":"no answer"}"#)
             #expect(failed.status == 201, "\(failed.body)")
             deliveries.append(id)
         }
-        let list = try await daemon.get("/v1/deliveries?date=\(today)", token: token)
+        let list = try await daemon.request("GET", "/v1/deliveries?date=\(today)", token: token)
         #expect(list.status == 200)
         #expect(deliveries.allSatisfy { list.body.contains($0) })
-        #expect(try await daemon.get("/metrics", token: nil).body.contains("ledger_welfare_alerts_open"))
+        #expect(try await daemon.request("GET", "/metrics").body.contains("ledger_welfare_alerts_open"))
 
         // The warning names the alert and the masked card, never the person.
-        let warning = try #require(daemon.log().split(separator: "\n").first { $0.contains("welfare alert raised") && $0.contains("****\(card.suffix(4))") })
+        let warning = try #require(daemon.log.split(separator: "\n").first { $0.contains("welfare alert raised") && $0.contains("****\(card.suffix(4))") })
         #expect(warning.contains("warning"))
         #expect(!warning.contains(card) && !warning.contains(name) && !warning.contains("13912345678"))
         let alertID = try #require(warning.split(separator: " ").first { $0.hasPrefix("ledger.alert_id=") }?.split(separator: "=").last.map(String.init))
@@ -210,59 +207,3 @@ enum RFC3339Text {
     }
 }
 
-/// `ledgerd` on a free port with its standard output kept in a file, so that a test can read what it logged.
-final class LoggedDaemon {
-    let process = Process()
-    let port = Int.random(in: 20000...40000)
-    let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("ledgerd-\(UUID().uuidString.prefix(8)).log")
-
-    init() throws {
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = Executables.binDir.appendingPathComponent("ledgerd")
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "DATABASE_URL": try Executables.databaseURL(), "LEDGER_LISTEN": "127.0.0.1:\(port)", "LEDGER_LOG_LEVEL": "info",
-        ]) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: logFile)
-        try process.run()
-    }
-
-    deinit {
-        if process.isRunning { process.terminate() }
-        try? FileManager.default.removeItem(at: logFile)
-    }
-
-    func log() throws -> String { try String(contentsOf: logFile, encoding: .utf8) }
-
-    func waitUntilServing() async throws {
-        for _ in 0..<100 {
-            if (try? await get("/healthz", token: nil).status) == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("ledgerd did not serve /healthz within 10 s")
-        throw CancellationError()
-    }
-
-    /// Sends SIGTERM once and returns the exit status.
-    func stop() -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        process.waitUntilExit()
-        return process.terminationReason == .exit ? process.terminationStatus : -1
-    }
-
-    func get(_ path: String, token: String?) async throws -> (status: Int, body: String) {
-        try await send("GET", path, token: token, body: nil)
-    }
-
-    func post(_ path: String, token: String, _ body: String) async throws -> (status: Int, body: String) {
-        try await send("POST", path, token: token, body: body)
-    }
-
-    private func send(_ method: String, _ path: String, token: String?, body: String?) async throws -> (status: Int, body: String) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        request.httpBody = body.map { Data($0.utf8) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
-    }
-}

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Testing
 
 @Suite("ledgerd")
@@ -27,31 +24,11 @@ struct LedgerdTests {
 
     @Test("ledgerd serves /healthz and stops with exit status 0 on SIGTERM")
     func serveAndStop() async throws {
-        _ = try Executables.ledgerctl("migrate")
-        let port = Int.random(in: 20000...40000)
-        let process = Process()
-        process.executableURL = Executables.binDir.appendingPathComponent("ledgerd")
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "DATABASE_URL": try Executables.databaseURL(), "LEDGER_LISTEN": "127.0.0.1:\(port)",
-        ]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-
-        var status: Int?
-        for _ in 0..<100 where status == nil {
-            try await Task.sleep(for: .milliseconds(100))
-            status = try? await healthStatus(port: port)
-        }
-        #expect(status == 200)
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 0)
-    }
-
-    func healthStatus(port: Int) async throws -> Int {
-        let (_, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!)
-        return (response as? HTTPURLResponse)?.statusCode ?? 0
+        let daemon = try Daemon()
+        try await daemon.waitUntilServing()
+        let health = try await daemon.request("GET", "/healthz")
+        #expect(health.status == 200)
+        #expect(health.body == #"{"status":"ok"}"#)
+        #expect(daemon.stop() == 0)
     }
 }

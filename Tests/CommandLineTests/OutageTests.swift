@@ -11,7 +11,8 @@ import Testing
 /// other tests. Run as user `postgres` when the tests run as root (initdb refuses root).
 final class ThrowawayCluster {
     let directory: URL
-    let port = Int.random(in: 50001...60000)
+    /// Below Linux's ephemeral range (32768 and up), where outgoing connections could hold it.
+    let port = Int.random(in: 11000...19000)
     static let binaries = "/usr/lib/postgresql/15/bin"
 
     var url: String { "postgresql://postgres@127.0.0.1:\(port)/postgres" }
