@@ -291,6 +291,17 @@ start_private_db() {
         else
             _pg_initdb
         fi
+        if _port_in_use "$port" && [[ -z ${LEDGER_PG_PORT:-} ]]; then
+            # Another program holds the default port (another checkout's cluster, say): take the next free one.
+            local candidate
+            for candidate in $(seq $((port + 1)) $((port + 50))); do
+                if ! _port_in_use "$candidate"; then
+                    warn "port $port on 127.0.0.1 is taken by another program; using $candidate"
+                    port="$candidate"
+                    break
+                fi
+            done
+        fi
         if _port_in_use "$port"; then
             die "port $port on 127.0.0.1 is taken by another program; set LEDGER_PG_PORT to a free port"
         fi
