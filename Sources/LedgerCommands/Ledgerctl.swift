@@ -7,7 +7,7 @@ public struct Ledgerctl: ParsableCommand {
         abstract: "Administer the double-support restaurant ledger.",
         discussion: "Reads DATABASE_URL (a libpq connection string or URI) or the PG* variables, and LEDGER_TZ.",
         subcommands: [Migrate.self, RestaurantCommand.self, TerminalCommand.self, CardsCommand.self, StandingOrdersCommand.self,
-                      AlertsCommand.self, DeliveriesCommand.self])
+                      AlertsCommand.self, DeliveriesCommand.self, Reconcile.self, Verify.self, Report.self])
 
     public init() {}
 }

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+import LedgerStore
+
+extension Ledgerctl {
+    /// `ledgerctl reconcile`: business rule 8, then the three report files.
+    struct Reconcile: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reconcile, seal and close a period, and write its subsidy report.",
+            discussion: """
+                Statements are DIR/<restaurant code>.csv with the columns \(Statement.columns.joined(separator: ",")); a bad \
+                statement prints 'FILE line N: reason' for every bad line, writes nothing and exits 1. Writes \
+                subsidy-YYYY-MM.csv, breaks-YYYY-MM.csv and subsidy-YYYY-MM.html into --out. A closed period is not \
+                reconciled again: its stored run is written out again, byte for byte.
+                """)
+
+        @Option(help: "The month to close, YYYY-MM.") var period: String
+        @Option(help: "Folder of the restaurants' statements, <code>.csv each.") var statements: String?
+        @Option(help: "Folder for the report files (created when missing).") var out: String = "."
+        @Flag(help: "Compute and write the reports without sealing, closing or storing anything.") var dryRun = false
+        @Option(help: "Language of the HTML report: zh (Simplified Chinese) or en.") var lang: String = "zh"
+
+        func validate() throws {
+            _ = try ReportOptions.period(period)
+            _ = try ReportOptions.language(lang)
+        }
+
+        func run() throws {
+            let month = try ReportOptions.period(period)
+            let language = try ReportOptions.language(lang)
+            let parsed = try statements.map(Self.readStatements)
+            let report = try CommandSupport.withDatabase { db, configuration in
+                try Reconciliations.run(period: month, statements: parsed, dryRun: dryRun, settings: configuration.settings, on: db)
+            }
+            let files = try ReportOptions.write(report, formats: [.csv, .html], language: language, to: out)
+            let t = report.total
+            print(Table.render(
+                header: ["restaurant", "meals", "voided", "gross_fen", "discount_fen", "subsidy_fen"],
+                rows: report.restaurants.map { [$0.code, String($0.meals), String($0.voidedMeals), String($0.grossFen), String($0.discountFen), String($0.subsidyFen)] }
+                    + [["TOTAL", String(t.meals), String(t.voidedMeals), String(t.gross), String(t.discount), String(t.subsidy)]]))
+            print("\(report.breaks.count) breaks, \(report.anomalies.count) anomalies")
+            for file in files { print("wrote \(file)") }
+            if let digest = report.digest, report.closed {
+                print("period \(report.period) closed at \(report.closedAt ?? "-"), \(report.entries) entries, digest \(digest)")
+            } else {
+                print("dry run: period \(report.period) is still open; nothing was stored")
+            }
+        }
+
+        /// Every `*.csv` of the folder, by restaurant code; all bad lines of all files are printed, then exit 1.
+        static func readStatements(_ directory: String) throws -> [String: [StatementLine]] {
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".csv") }.sorted()
+            } catch {
+                throw OperatorError("cannot read the statements folder \(directory): check the path")
+            }
+            var result: [String: [StatementLine]] = [:]
+            var problems: [String] = []
+            for name in names {
+                let text = try CommandSupport.readTextFile((directory as NSString).appendingPathComponent(name))
+                do {
+                    result[String(name.dropLast(4))] = try Statement.parse(text)
+                } catch {
+                    problems += error.errors.map { "\(name) \($0)" }
+                }
+            }
+            guard problems.isEmpty else {
+                for problem in problems { printError(problem) }
+                throw OperatorError("\(problems.count) bad statement line\(problems.count == 1 ? "" : "s"); nothing was reconciled or written")
+            }
+            return result
+        }
+    }
+}
+
+/// What `reconcile` and `report` share: option checks and writing the files.
+enum ReportOptions {
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case csv, html, json
+    }
+
+    static func period(_ text: String) throws -> Period {
+        do { return try Period(parsing: text) } catch let error as DomainError { throw ValidationError("--period: \(error.description)") }
+    }
+
+    static func language(_ text: String) throws -> ReportLanguage {
+        guard let language = ReportLanguage(rawValue: text) else { throw ValidationError("--lang: zh or en") }
+        return language
+    }
+
+    /// Writes the files of `formats` and returns their paths. CSV means both subsidy and breaks files.
+    static func write(_ report: SubsidyReport, formats: [Format], language: ReportLanguage, to directory: String) throws -> [String] {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw OperatorError("cannot create the output folder \(directory)")
+        }
+        var files: [(String, String)] = []
+        for format in formats {
+            switch format {
+            case .csv:
+                files.append(("subsidy-\(report.period).csv", report.subsidyCSV()))
+                files.append(("breaks-\(report.period).csv", report.breaksCSV()))
+            case .html: files.append(("subsidy-\(report.period).html", report.html(language: language)))
+            case .json: files.append(("subsidy-\(report.period).json", report.json()))
+            }
+        }
+        return try files.map { name, text in
+            let path = (directory as NSString).appendingPathComponent(name)
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw OperatorError("cannot write \(path)")
+            }
+            return path
+        }
+    }
+}

@@ -1,0 +1,289 @@
+public import Foundation
+public import LedgerCore
+public import Postgres
+
+/// How `ledgerctl verify` found a period.
+public enum SealCheck: Sendable, Equatable {
+    /// The period has no row or is still open: there is no seal to check.
+    case notClosed
+    case intact(digest: String)
+    case broken(stored: String, recomputed: String)
+}
+
+/// Business rule 8: the monthly reconciliation, its seal and the period's close, in one transaction.
+public enum Reconciliations {
+    /// The advisory lock key that keeps two reconciliations apart, whatever their periods.
+    static let advisoryLock: Int64 = 0x4C44_5245_434F  // "LDRECO"
+
+    /// Reconciles `period`. `statements` maps restaurant codes to their parsed statements; nil means none were given.
+    ///
+    /// A closed period is not reconciled again: its stored report is returned and nothing changes. Otherwise the
+    /// period row is locked `FOR UPDATE` (the entry-insert trigger takes `FOR SHARE` on it, so postings in flight
+    /// commit first and later ones find the period closed and are booked late into the next one), every figure is
+    /// recomputed from the entries, and unless `dryRun` the run is stored, the period sealed and closed.
+    public static func run(
+        period: Period, statements: [String: [StatementLine]]?, dryRun: Bool, settings: LedgerSettings, on db: PostgresConnection
+    ) throws -> SubsidyReport {
+        try db.transaction { db in
+            _ = try db.query("SELECT pg_advisory_xact_lock(\(advisoryLock))")
+            // Sorts and hash aggregates over a month of entries stay in memory rather than spill to disk.
+            _ = try db.query("SET LOCAL work_mem = '256MB'")
+            if !dryRun {
+                _ = try db.query("INSERT INTO ledger.periods (period) VALUES (\(period.description)) ON CONFLICT DO NOTHING")
+            }
+            let lockClause = dryRun ? "" : "FOR UPDATE"
+            let status = try db.query("SELECT status FROM ledger.periods WHERE period = \(period.description) \(unsafeSQL: lockClause)")
+                .first.map { try $0.decode(0, as: String.self) }
+            if status == "closed" {
+                guard let report = try stored(period: period, on: db) else {
+                    throw LedgerError(.notFound, "period \(period) is closed but has no stored reconciliation run")
+                }
+                return report
+            }
+            if let statements {
+                let known = Set(try Restaurants.list(on: db).map(\.code))
+                for code in statements.keys.sorted() where !known.contains(code) {
+                    throw LedgerError(.notFound, "statement \(code).csv: no restaurant has the code \(code)", field: "statements")
+                }
+            }
+            // The transaction's time: the close's closed_at, which the report shows.
+            let now = try db.query("SELECT now()").single().decode(0, as: Date.self)
+            var report = try compute(period: period, statements: statements, settings: settings, on: db)
+            guard !dryRun else { return report.report }
+
+            let seal = try db.query("""
+                SELECT ledger.period_digest(\(period.description)), (SELECT count(*) FROM ledger.entries WHERE period = \(period.description))
+                """).single()
+            let digest = try seal.decode(0, as: String.self), entries = try seal.decode(1, as: Int64.self)
+            report.report = report.report.sealed(closedAt: RFC3339.format(now, in: settings.timeZone), digest: digest)
+            let runID = try db.query("""
+                INSERT INTO ledger.reconciliation_runs (period, started_at, finished_at, entries, digest)
+                VALUES (\(period.description), now(), clock_timestamp(), \(entries), \(digest)) RETURNING id
+                """).single().decode(0, as: Int64.self)
+            let ids = try restaurantIDs(on: db)
+            try db.copyIn("COPY ledger.reconciliation_breaks (run_id, restaurant_id, kind, entry_id, detail) FROM STDIN",
+                          rows: report.report.breaks.map { b in
+                              [String(runID), ids[b.restaurant].map(String.init), b.kind.rawValue, b.entryID?.uuidString.lowercased(), b.detail]
+                          })
+            try db.copyIn("COPY ledger.anomalies (run_id, kind, card_no, entry_ids, detail) FROM STDIN",
+                          rows: zip(report.report.anomalies, report.cardNumbers).map { a, card in
+                              [String(runID), a.kind.rawValue, card, a.entryIDs.postgresText, a.detail]
+                          })
+            try db.copyIn("""
+                COPY ledger.subsidy_lines (run_id, restaurant_id, meals, voided_meals, cardholders, gross_fen, discount_fen, payable_fen,
+                    deliveries_delivered, discount_subsidy_fen, delivery_subsidy_fen, subsidy_fen) FROM STDIN
+                """, rows: report.report.restaurants.map { r in
+                    [String(runID), ids[r.code].map(String.init)] + [r.meals, r.voidedMeals, r.cardholders, r.grossFen, r.discountFen,
+                        r.payableFen, r.deliveriesDelivered, r.discountSubsidyFen, r.deliverySubsidyFen, r.subsidyFen].map { String($0) }
+                })
+            _ = try db.query("INSERT INTO ledger.reconciliation_reports (run_id, report) VALUES (\(runID), \(report.report.json()))")
+            _ = try db.query("""
+                UPDATE ledger.periods SET status = 'closed', closed_at = now(), entries = \(entries), digest = \(digest)
+                WHERE period = \(period.description)
+                """)
+            return report.report
+        }
+    }
+
+    /// The report stored with a closed period's run, or nil.
+    public static func stored(period: Period, on db: PostgresConnection) throws -> SubsidyReport? {
+        guard let row = try db.query("""
+            SELECT rr.report FROM ledger.reconciliation_runs r JOIN ledger.reconciliation_reports rr ON rr.run_id = r.id
+            WHERE r.period = \(period.description)
+            """).first else { return nil }
+        return try SubsidyReport.decode(json: row.decode(0, as: String.self))
+    }
+
+    /// Recomputes the seal of a closed period and compares it with the stored digest.
+    public static func verify(period: Period, on db: PostgresConnection) throws -> SealCheck {
+        guard let row = try db.query("""
+            SELECT digest, ledger.period_digest(period) FROM ledger.periods WHERE period = \(period.description) AND status = 'closed'
+            """).first else { return .notClosed }
+        let stored = try row.decode(0, as: String.self), now = try row.decode(1, as: String.self)
+        return stored == now ? .intact(digest: stored) : .broken(stored: stored, recomputed: now)
+    }
+
+    private static func restaurantIDs(on db: PostgresConnection) throws -> [String: Int64] {
+        var ids: [String: Int64] = [:]
+        for row in try db.query("SELECT code, id FROM ledger.restaurants") {
+            ids[try row.decode(0, as: String.self)] = try row.decode(1, as: Int64.self)
+        }
+        return ids
+    }
+
+    /// A report and the full card numbers of its anomalies (the report itself shows only their last 4 characters).
+    struct Computed {
+        var report: SubsidyReport
+        var cardNumbers: [String]
+    }
+
+    private static func compute(
+        period: Period, statements: [String: [StatementLine]]?, settings: LedgerSettings, on db: PostgresConnection
+    ) throws -> Computed {
+        let p = period.description
+        // 2. Totals per restaurant, and per restaurant, credential and category.
+        struct Figures { var meals: Int64 = 0, voided: Int64 = 0, late: Int64 = 0, cardholders: Int64 = 0, gross: Int64 = 0, discount: Int64 = 0, payable: Int64 = 0 }
+        var figures: [String: Figures] = [:]
+        var splits: [String: [MealSplit]] = [:]
+        let rows = try db.query("""
+            WITH v AS (SELECT voided_entry_id AS meal_id FROM ledger.entries WHERE kind = 'void' AND period = \(p)),
+            x AS (
+                SELECT e.restaurant_id, e.card_no, e.credential, coalesce(e.category, '-') AS category, e.gross_fen, e.discount_fen,
+                       e.payable_fen, e.late, v.meal_id IS NOT NULL AS voided, 1 AS sign
+                FROM ledger.entries e LEFT JOIN v ON v.meal_id = e.id
+                WHERE e.kind = 'meal' AND e.period = \(p)
+                UNION ALL
+                SELECT m.restaurant_id, m.card_no, m.credential, coalesce(m.category, '-'), m.gross_fen, m.discount_fen,
+                       m.payable_fen, false, true, -1
+                FROM v JOIN ledger.entries m ON m.id = v.meal_id
+                WHERE m.period <> \(p)
+            ),
+            -- First per card (a hash aggregate over the entries), then per restaurant and per slice from those few rows.
+            s AS (
+                SELECT restaurant_id, credential, category, card_no,
+                       count(*) FILTER (WHERE sign = 1) AS meals, count(*) FILTER (WHERE voided) AS voided,
+                       count(*) FILTER (WHERE late) AS late, bool_or(sign = 1 AND NOT voided) AS holder,
+                       sum(CASE WHEN voided AND sign = 1 THEN 0 ELSE sign * gross_fen END) AS gross,
+                       sum(CASE WHEN voided AND sign = 1 THEN 0 ELSE sign * discount_fen END) AS discount,
+                       sum(CASE WHEN voided AND sign = 1 THEN 0 ELSE sign * payable_fen END) AS payable,
+                       sum(CASE WHEN voided AND sign = 1 THEN 0 ELSE sign END) AS net
+                FROM x GROUP BY restaurant_id, credential, category, card_no
+            )
+            SELECT r.code, s.credential, s.category, grouping(s.credential, s.category),
+                   sum(meals)::bigint, sum(voided)::bigint, sum(late)::bigint, count(DISTINCT card_no) FILTER (WHERE holder),
+                   coalesce(sum(gross), 0)::bigint, coalesce(sum(discount), 0)::bigint, coalesce(sum(payable), 0)::bigint,
+                   coalesce(sum(net), 0)::bigint
+            FROM s JOIN ledger.restaurants r ON r.id = s.restaurant_id
+            GROUP BY GROUPING SETS ((r.code), (r.code, s.credential, s.category))
+            ORDER BY r.code, grouping(s.credential, s.category) DESC, s.credential, s.category
+            """)
+        for row in rows {
+            let code = try row.decode(0, as: String.self)
+            if try row.decode(3, as: Int.self) != 0 {
+                figures[code] = Figures(
+                    meals: try row.decode(4), voided: try row.decode(5), late: try row.decode(6), cardholders: try row.decode(7),
+                    gross: try row.decode(8), discount: try row.decode(9), payable: try row.decode(10))
+            } else {
+                splits[code, default: []].append(MealSplit(
+                    credential: try row.decode(1), category: try row.decode(2), meals: try row.decode(11),
+                    grossFen: try row.decode(8), discountFen: try row.decode(9)))
+            }
+        }
+        var deliveries: [String: DeliveryFigures] = [:]
+        for line in try Deliveries.figures(period: period, on: db) {
+            if let code = line.restaurantCode { deliveries[code] = line }
+        }
+        var names: [String: String] = [:]
+        for restaurant in try Restaurants.list(on: db) { names[restaurant.code] = restaurant.name }
+        var allTerms: [String: [SubsidyTerms]] = [:]
+        for stored in try Restaurants.terms(on: db) { allTerms[stored.restaurantCode, default: []].append(stored.terms) }
+
+        let codes = Set(figures.keys).union(deliveries.keys).union(statements?.keys ?? [:].keys).sorted()
+
+        // 5. Subsidy per restaurant.
+        let lines = codes.map { code in
+            let f = figures[code] ?? Figures(), d = deliveries[code]
+            return RestaurantLine(
+                code: code, name: names[code] ?? code, meals: f.meals, voidedMeals: f.voided, lateEntries: f.late,
+                cardholders: f.cardholders, grossFen: f.gross, discountFen: f.discount, payableFen: f.payable,
+                deliveriesRequested: d?.requested ?? 0, deliveriesDelivered: d?.delivered ?? 0, deliveriesFailed: d?.failed ?? 0,
+                deliveriesCancelled: d?.cancelled ?? 0, terms: Subsidy.termsInForce(allTerms[code] ?? [], for: period),
+                splits: splits[code] ?? [])
+        }
+
+        // 3. Statements against the ledger.
+        var breaks: [ReconciliationBreak] = []
+        for code in codes {
+            guard let statement = statements?[code] else {
+                breaks.append(StatementMatch.noStatement(restaurant: code, meals: figures[code]?.meals ?? 0))
+                continue
+            }
+            let ledger = try db.query("""
+                SELECT e.id, e.gross_fen, e.payable_fen,
+                       EXISTS (SELECT 1 FROM ledger.entries v WHERE v.voided_entry_id = e.id AND v.period = \(p))
+                FROM ledger.entries e JOIN ledger.restaurants r ON r.id = e.restaurant_id
+                WHERE e.kind = 'meal' AND e.period = \(p) AND r.code = \(code)
+                """).map { row in
+                LedgerMealLine(id: try row.decode(0), grossFen: try row.decode(1), payableFen: try row.decode(2), voided: try row.decode(3))
+            }
+            breaks += StatementMatch.breaks(restaurant: code, ledger: ledger, statement: statement)
+        }
+
+        // 4. Anomalies, over the period's meals that are not voided.
+        let limit = settings.dailyLimit.maxMeals
+        let tz = settings.timeZone.identifier
+        var anomalies: [Anomaly] = []
+        var cardNumbers: [String] = []
+        for row in try db.query("""
+            WITH live AS MATERIALIZED (
+                SELECT e.id, e.restaurant_id, e.card_no, e.credential, e.occurred_at, e.local_date, e.gross_fen
+                FROM ledger.entries e
+                WHERE e.kind = 'meal' AND e.period = \(p)
+                  AND NOT EXISTS (SELECT 1 FROM ledger.entries v WHERE v.voided_entry_id = e.id AND v.period = \(p))
+            ),
+            -- Only cards seen at two restaurants or more need their meals in time order.
+            multi AS (SELECT card_no FROM live GROUP BY card_no HAVING min(restaurant_id) <> max(restaurant_id)),
+            -- The groups are found by hash aggregates first; only their meals are then sorted for the entry ids.
+            over_limit AS (SELECT card_no, local_date FROM live GROUP BY card_no, local_date HAVING count(*) > \(limit)::int),
+            repeated AS (
+                SELECT card_no, gross_fen FROM live GROUP BY card_no, gross_fen
+                HAVING count(*) >= \(AnomalyKind.repeatedAmountThreshold)::int
+            ),
+            paired AS (
+                SELECT l.*, lag(id) OVER w AS prev_id, lag(restaurant_id) OVER w AS prev_restaurant, lag(occurred_at) OVER w AS prev_at
+                FROM live l WHERE l.card_no IN (SELECT card_no FROM multi)
+                WINDOW w AS (PARTITION BY card_no ORDER BY occurred_at, id)
+            ),
+            found AS (
+                SELECT 'two_restaurants_30min' AS kind, card_no, ARRAY[prev_id, id] AS ids,
+                       format('%s at %s, then %s at %s (%s min apart)', (SELECT code FROM ledger.restaurants WHERE id = prev_restaurant),
+                              to_char(prev_at AT TIME ZONE \(tz), 'YYYY-MM-DD HH24:MI'), (SELECT code FROM ledger.restaurants WHERE id = restaurant_id),
+                              to_char(occurred_at AT TIME ZONE \(tz), 'YYYY-MM-DD HH24:MI'),
+                              (extract(epoch FROM occurred_at - prev_at)::bigint / 60)) AS detail
+                FROM paired
+                WHERE prev_restaurant <> restaurant_id AND occurred_at - prev_at <= make_interval(secs => \(AnomalyKind.twoRestaurantsWindowSeconds))
+                UNION ALL
+                SELECT 'over_daily_limit', l.card_no, array_agg(l.id ORDER BY l.occurred_at, l.id),
+                       format('%s meals on %s, limit %s', count(*), l.local_date, \(limit)::int)
+                FROM live l JOIN over_limit o ON o.card_no = l.card_no AND o.local_date = l.local_date
+                GROUP BY l.card_no, l.local_date
+                UNION ALL
+                SELECT 'card_not_valid', l.card_no, array_agg(l.id ORDER BY l.occurred_at, l.id),
+                       format('%s meal(s) %s to %s; registry now: %s', count(*), min(l.local_date), max(l.local_date),
+                              coalesce(min(c.status || ', valid ' || coalesce(c.valid_from::text, '-') || ' to ' || coalesce(c.valid_until::text, '-')),
+                                       'not in the registry'))
+                FROM live l LEFT JOIN ledger.cards c ON c.card_no = l.card_no
+                WHERE l.credential = 'preferential_card'
+                  AND (c.card_no IS NULL OR c.status <> 'active' OR l.local_date < c.valid_from OR l.local_date > c.valid_until)
+                GROUP BY l.card_no
+                UNION ALL
+                SELECT 'repeated_amount', l.card_no, array_agg(l.id ORDER BY l.occurred_at, l.id),
+                       format('%s meals of %s fen', count(*), l.gross_fen)
+                FROM live l JOIN repeated x ON x.card_no = l.card_no AND x.gross_fen = l.gross_fen
+                GROUP BY l.card_no, l.gross_fen
+            )
+            SELECT kind, card_no, ids, detail FROM found ORDER BY kind, card_no, ids[1]
+            """) {
+            let card = try row.decode(1, as: String.self)
+            anomalies.append(Anomaly(
+                kind: AnomalyKind(rawValue: try row.decode(0, as: String.self)) ?? .repeatedAmount,
+                card: "****" + card.suffix(4), entryIDs: try row.decode(2, as: [UUID].self), detail: try row.decode(3)))
+            cardNumbers.append(card)
+        }
+
+        // The earlier closed months, for the comparison.
+        let history = try db.query("""
+            SELECT r.period, coalesce(sum(s.discount_fen), 0), coalesce(sum(s.subsidy_fen), 0)
+            FROM ledger.reconciliation_runs r LEFT JOIN ledger.subsidy_lines s ON s.run_id = r.id
+            WHERE r.period < \(p)
+            GROUP BY r.period ORDER BY r.period DESC LIMIT 6
+            """).map { row in
+            PeriodTotals(period: try row.decode(0), discountFen: try row.decode(1), subsidyFen: try row.decode(2))
+        }.reversed()
+        let entries = try db.query("SELECT count(*) FROM ledger.entries WHERE period = \(p)").single().decode(0, as: Int64.self)
+
+        return Computed(report: SubsidyReport(
+            period: p, closed: false, closedAt: nil, digest: nil, entries: entries, timeZone: tz, dailyLimit: limit,
+            restaurants: lines, breaks: breaks, anomalies: anomalies, history: Array(history)), cardNumbers: cardNumbers)
+    }
+}
