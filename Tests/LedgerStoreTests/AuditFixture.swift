@@ -1,0 +1,192 @@
+import Foundation
+@testable import LedgerStore
+import Logging
+import Postgres
+import Testing
+
+/// A migrated scratch database with a closed period (2031-04, reconciled and sealed) and an open one (2031-05):
+/// two restaurants, two cards with planted personal data, meals, a void, a late meal, deliveries, a welfare alert,
+/// a reconciliation run with a break, an anomaly and subsidy lines.
+struct AuditFixture {
+    let scratch: ScratchDatabase
+    /// A superuser connection to the scratch database.
+    let db: PostgresConnection
+
+    /// The planted personal data of card 1; none of it may appear in any audit view.
+    static let card1 = "PLANT7700001"
+    static let card2 = "PLANT7700002"
+    static let planted = [card1, card2, "Wang Plantedname", "Li Plantedname", "13912345671", "13912345672",
+                          "88 Secretlane Road", "99 Secretlane Road", "1931-03-15", "1932-04-16"]
+
+    let aprilMealR1 = UUID()      // card 1 at R1
+    let aprilMealR2 = UUID()      // card 1 at R2, 20 minutes later
+    let aprilMealVoided = UUID()  // card 2 at R1, voided in April
+    let aprilVoid = UUID()
+    let mayMeal = UUID()          // card 1 at R1
+    let mayLateMeal = UUID()      // card 2 at R2, happened in April, booked late into May
+    let aprilDelivery = UUID()    // card 1, delivered ok
+    let mayDelivery = UUID()      // card 1, failed with a concern: a welfare alert
+    let mayDelivery2 = UUID()     // card 2, requested
+
+    /// Runs `body` with a populated scratch database, then drops it.
+    static func with(_ body: (AuditFixture) throws -> Void) throws {
+        try ScratchDatabase.withScratch { scratch in
+            let db = try scratch.connect()
+            defer { db.close() }
+            let fixture = AuditFixture(scratch: scratch, db: db)
+            try fixture.populate()
+            try body(fixture)
+        }
+    }
+
+    func populate() throws {
+        try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
+        for code in ["R1", "R2"] {
+            _ = try db.query("INSERT INTO ledger.restaurants (code, name, community, rate_bp) VALUES (\(code), \("Restaurant " + code), 'East', 8500)")
+            _ = try db.query("""
+                INSERT INTO ledger.terminals (restaurant_id, name, token_sha256)
+                SELECT id, 'till', sha256(convert_to(\(code), 'UTF8')) FROM ledger.restaurants WHERE code = \(code)
+                """)
+        }
+        _ = try db.query("""
+            INSERT INTO ledger.subsidy_terms (restaurant_id, effective_from, discount_share_bp, delivery_fee_fen)
+            SELECT id, '2031-01-01', 10000, 500 FROM ledger.restaurants
+            """)
+        _ = try db.query("""
+            INSERT INTO ledger.cards (card_no, holder_name, category, birth_date, phone, address, community, status)
+            VALUES (\(Self.card1), 'Wang Plantedname', 'veteran', '1931-03-15', '13912345671', '88 Secretlane Road', 'East', 'active'),
+                   (\(Self.card2), 'Li Plantedname', 'veteran', '1932-04-16', '13912345672', '99 Secretlane Road', 'East', 'active')
+            """)
+        try db.execute(script: "INSERT INTO ledger.periods (period) VALUES ('2031-04'), ('2031-05')")
+        try meal(aprilMealR1, at: "R1", card: Self.card1, period: "2031-04", occurred: "2031-04-10T12:00:00+08", gross: 2000)
+        try meal(aprilMealR2, at: "R2", card: Self.card1, period: "2031-04", occurred: "2031-04-10T12:20:00+08", gross: 3000)
+        try meal(aprilMealVoided, at: "R1", card: Self.card2, period: "2031-04", occurred: "2031-04-11T12:00:00+08", gross: 1500)
+        _ = try db.query("""
+            INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
+                                        voided_entry_id, reason)
+            SELECT \(aprilVoid), 'void', m.restaurant_id, m.terminal_id, '2031-04', false, '2031-04-11T12:05:00+08',
+                   sha256('void'), m.id, 'wrong amount'
+            FROM ledger.entries m WHERE m.id = \(aprilMealVoided)
+            """)
+        try meal(mayMeal, at: "R1", card: Self.card1, period: "2031-05", occurred: "2031-05-02T12:00:00+08", gross: 2500)
+        try meal(mayLateMeal, at: "R2", card: Self.card2, period: "2031-05", occurred: "2031-04-30T19:00:00+08", gross: 1800, late: true)
+        try delivery(aprilDelivery, at: "R1", card: Self.card1, day: "2031-04-12", status: "delivered", wellness: "ok")
+        try delivery(mayDelivery, at: "R1", card: Self.card1, day: "2031-05-03", status: "failed", wellness: "concern")
+        try delivery(mayDelivery2, at: "R2", card: Self.card2, day: "2031-05-03", status: "requested", wellness: nil)
+        _ = try db.query("""
+            INSERT INTO ledger.welfare_alerts (card_no, reason, delivery_ids) VALUES (\(Self.card1), 'concern', ARRAY[\(mayDelivery)]::uuid[])
+            """)
+
+        // The reconciliation of April, as the reconciliation would record it, then the close with the seal.
+        _ = try db.query("""
+            INSERT INTO ledger.reconciliation_runs (period, started_at, finished_at, entries, digest)
+            VALUES ('2031-04', now(), now(), 4, ledger.period_digest('2031-04'))
+            """)
+        _ = try db.query("""
+            INSERT INTO ledger.reconciliation_breaks (run_id, restaurant_id, kind, entry_id, detail)
+            SELECT run.id, r.id, 'amount_mismatch', \(aprilMealR1),
+                   \("card " + Self.card1 + ": statement says 2100 fen, ledger 2000 fen")
+            FROM ledger.reconciliation_runs run, ledger.restaurants r WHERE run.period = '2031-04' AND r.code = 'R1'
+            """)
+        _ = try db.query("""
+            INSERT INTO ledger.anomalies (run_id, kind, card_no, entry_ids, detail)
+            SELECT run.id, 'two_restaurants_30min', \(Self.card1), ARRAY[\(aprilMealR1), \(aprilMealR2)]::uuid[],
+                   \("card " + Self.card1 + " at R1 and R2 within 20 minutes")
+            FROM ledger.reconciliation_runs run WHERE run.period = '2031-04'
+            """)
+        _ = try db.query("""
+            INSERT INTO ledger.subsidy_lines (run_id, restaurant_id, meals, voided_meals, cardholders, gross_fen, discount_fen,
+                payable_fen, deliveries_delivered, discount_subsidy_fen, delivery_subsidy_fen, subsidy_fen)
+            SELECT run.id, r.id, s.meals, s.voided_meals, s.cardholders, s.gross_fen, s.discount_fen, s.payable_fen,
+                   s.deliveries_delivered, s.discount_fen, s.deliveries_delivered * 500, s.discount_fen + s.deliveries_delivered * 500
+            FROM audit.period_summary s
+            JOIN ledger.restaurants r ON r.code = s.restaurant
+            JOIN ledger.reconciliation_runs run ON run.period = s.period
+            WHERE s.period = '2031-04'
+            """)
+        try close("2031-04")
+    }
+
+    /// Closes a period the way reconciliation does: its entry count and its seal.
+    func close(_ period: String) throws {
+        _ = try db.query("""
+            UPDATE ledger.periods SET status = 'closed', closed_at = now(),
+                entries = (SELECT count(*) FROM ledger.entries WHERE period = \(period)),
+                digest = ledger.period_digest(\(period))
+            WHERE period = \(period)
+            """)
+    }
+
+    func meal(_ id: UUID, at restaurant: String, card: String, period: String, occurred: String, gross: Int64,
+              late: Bool = false) throws {
+        _ = try db.query("""
+            INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
+                card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
+            SELECT \(id), 'meal', r.id, t.id, \(period), \(late), \(occurred)::timestamptz, sha256(convert_to(\(id.uuidString), 'UTF8')),
+                   \(card), 'preferential_card', 'veteran', (\(occurred)::timestamptz AT TIME ZONE 'Asia/Shanghai')::date,
+                   \(gross), 8500, (\(gross) * 8500 + 5000) / 10000, \(gross) - (\(gross) * 8500 + 5000) / 10000
+            FROM ledger.restaurants r JOIN ledger.terminals t ON t.restaurant_id = r.id WHERE r.code = \(restaurant)
+            """)
+    }
+
+    func delivery(_ id: UUID, at restaurant: String, card: String, day: String, status: String, wellness: String?) throws {
+        _ = try db.query("""
+            INSERT INTO ledger.deliveries (id, restaurant_id, terminal_id, card_no, scheduled_for, meal, status, wellness,
+                                           note, request_sha256)
+            SELECT \(id), r.id, t.id, \(card), \(day)::date, 'lunch', \(status), \(wellness),
+                   \("Wang Plantedname said call 13912345671"), sha256(convert_to(\(id.uuidString), 'UTF8'))
+            FROM ledger.restaurants r JOIN ledger.terminals t ON t.restaurant_id = r.id WHERE r.code = \(restaurant)
+            """)
+    }
+
+    /// Runs `body` on a connection of a new LOGIN role granted `role`, with a random name; drops the role afterwards.
+    func asLogin<T>(grantedRole role: String, _ body: (PostgresConnection) throws -> T) throws -> T {
+        let login = "t_" + role + "_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).lowercased()
+        try db.execute(script: "CREATE ROLE \(login) LOGIN IN ROLE \(role)")
+        defer { try? db.execute(script: "DROP OWNED BY \(login); DROP ROLE IF EXISTS \(login)") }
+        let connection = try PostgresConnection.connect(url(user: login), logger: ScratchDatabase.logger)
+        defer { connection.close() }
+        return try body(connection)
+    }
+
+    /// The scratch database's URL with another user.
+    func url(user: String) -> String {
+        var components = URLComponents(string: scratch.url)!
+        components.user = user
+        components.password = nil
+        return components.string!
+    }
+
+    /// The SQLSTATE of the error `body` throws; nil (and an issue recorded) when it succeeds.
+    static func sqlState(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
+        do {
+            try body()
+            Issue.record("expected a refusal, but it succeeded", sourceLocation: sourceLocation)
+            return nil
+        } catch let error as PostgresError {
+            return error.sqlState
+        } catch {
+            Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+            return nil
+        }
+    }
+
+    /// The queries of `sql/audit/examples.sql`, comments removed, split where a line ends with a semicolon.
+    static func exampleQueries() throws -> [String] {
+        let file = Migration.defaultDirectory().appendingPathComponent("audit/examples.sql")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        var queries: [String] = []
+        var current: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("--") || trimmed.isEmpty { continue }
+            current.append(String(line))
+            if trimmed.hasSuffix(";") {
+                queries.append(String(current.joined(separator: "\n").dropLast()))
+                current = []
+            }
+        }
+        if !current.isEmpty { queries.append(current.joined(separator: "\n")) }
+        return queries
+    }
+}

@@ -1,0 +1,101 @@
+-- Queries an auditor starts with. Each runs as a login granted ledger_auditor, e.g.
+--   psql "postgresql://audit_office@db.example/ledger" -f sql/audit/examples.sql
+-- Change the period ('2031-04' below) to the month you are looking at. Money is integer fen (100 fen = 1 yuan).
+-- Each query ends with a semicolon at the end of a line; the test suite runs every one of them as an auditor.
+
+-- 1. Monthly subsidy per restaurant: closed months from their reconciliation, open months live (subsidy NULL).
+SELECT period, restaurant, meals, voided_meals, gross_fen, discount_fen, payable_fen, deliveries_delivered,
+       subsidy_fen, closed
+FROM audit.period_summary
+ORDER BY period, restaurant;
+
+-- 2. The subsidy of one period in yuan, with a total line.
+SELECT coalesce(restaurant, 'TOTAL') AS restaurant, sum(subsidy_fen) AS subsidy_fen,
+       to_char(sum(subsidy_fen) / 100.0, 'FM999999999990.00') AS subsidy_yuan
+FROM audit.period_summary
+WHERE period = '2031-04'
+GROUP BY ROLLUP (restaurant)
+ORDER BY restaurant NULLS LAST;
+
+-- 3. Voids by terminal: how many meals each terminal recorded, how many were voided, and the voided share.
+SELECT period, restaurant, terminal, count(*) AS meals, count(*) FILTER (WHERE voided) AS voided,
+       round(100.0 * count(*) FILTER (WHERE voided) / count(*), 1) AS voided_percent,
+       sum(discount_fen) FILTER (WHERE voided) AS voided_discount_fen
+FROM audit.meals
+GROUP BY period, restaurant, terminal
+ORDER BY voided_percent DESC, period, restaurant, terminal;
+
+-- 4. Late entries: meals booked into a later period than the month they happened in, and how late they came.
+SELECT id, period AS booked_into, to_char(local_date, 'YYYY-MM') AS happened_in, restaurant, terminal, card_ref,
+       occurred_at, recorded_at, recorded_at - occurred_at AS delay, gross_fen, discount_fen, voided
+FROM audit.meals
+WHERE late
+ORDER BY recorded_at - occurred_at DESC;
+
+-- 5. Reconciliation breaks of a period: differences between the restaurants' own statements and the ledger.
+SELECT restaurant, kind, entry_id, detail
+FROM audit.reconciliation_breaks
+WHERE period = '2031-04'
+ORDER BY restaurant, kind, entry_id;
+
+-- 6. Anomalies of a period, with the meals they point at.
+SELECT a.kind, a.card_ref, a.detail, m.id, m.restaurant, m.occurred_at, m.gross_fen, m.voided
+FROM audit.anomalies a
+LEFT JOIN audit.meals m ON m.id = ANY (a.entry_ids)
+WHERE a.period = '2031-04'
+ORDER BY a.kind, a.card_ref, m.occurred_at;
+
+-- 7. Cards used at several restaurants in one period (meals not voided).
+SELECT period, card_ref, count(DISTINCT restaurant) AS restaurants, array_agg(DISTINCT restaurant) AS which,
+       count(*) AS meals, sum(discount_fen) AS discount_fen
+FROM audit.meals
+WHERE NOT voided
+GROUP BY period, card_ref
+HAVING count(DISTINCT restaurant) > 1
+ORDER BY restaurants DESC, meals DESC;
+
+-- 8. Deliveries per recipient pseudonym and month, by outcome.
+SELECT period, card_ref, count(*) AS deliveries,
+       count(*) FILTER (WHERE status = 'delivered') AS delivered,
+       count(*) FILTER (WHERE status = 'failed') AS failed,
+       count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+       count(*) FILTER (WHERE wellness = 'concern') AS concern,
+       count(*) FILTER (WHERE wellness = 'not_home') AS not_home
+FROM audit.deliveries
+GROUP BY period, card_ref
+ORDER BY period, deliveries DESC;
+
+-- 9. Welfare outcomes per recipient pseudonym: every delivery ever, observations and alerts.
+SELECT card_ref, deliveries, delivered, failed, cancelled, wellness_ok, wellness_concern, wellness_not_home,
+       alerts, open_alerts, first_scheduled, last_scheduled
+FROM audit.welfare_outcomes
+ORDER BY open_alerts DESC, alerts DESC, card_ref;
+
+-- 10. Welfare alerts still open, oldest first.
+SELECT card_ref, reason, raised_at, now() - raised_at AS open_for, delivery_ids
+FROM audit.welfare_alerts
+WHERE NOT acknowledged
+ORDER BY raised_at;
+
+-- 11. Is every closed period still as sealed? false means its entries changed after the close.
+SELECT period, closed_at, entries, digest, audit.verify_period(period) AS intact
+FROM audit.periods
+WHERE status = 'closed'
+ORDER BY period;
+
+-- 12. The seal of a period recomputed by hand, without trusting verify_period (see README.md, "The seal").
+WITH RECURSIVE lines AS (
+    SELECT row_number() OVER (ORDER BY e.id) AS n, audit.seal_line(e) AS line
+    FROM audit.entries e
+    WHERE e.period = '2031-04'
+), chain (n, state) AS (
+    SELECT 0::bigint, ''::bytea
+    UNION ALL
+    SELECT l.n, sha256(c.state || convert_to(l.line, 'UTF8'))
+    FROM chain c JOIN lines l ON l.n = c.n + 1
+)
+SELECT encode(CASE WHEN n = 0 THEN sha256('') ELSE state END, 'hex') AS recomputed,
+       (SELECT digest FROM audit.periods WHERE period = '2031-04') AS sealed
+FROM chain
+ORDER BY n DESC
+LIMIT 1;
