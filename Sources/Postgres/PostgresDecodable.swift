@@ -21,33 +21,18 @@ extension String: PostgresDecodable {
     public init(postgresText: String) { self = postgresText }
 }
 
-extension Int: PostgresDecodable {
+extension PostgresDecodable where Self: FixedWidthInteger {
+    /// Integers print as plain decimal digits; anything else, or a value out of range, is a decoding error.
     public init(postgresText: String) throws {
-        guard let value = Int(postgresText) else { throw PostgresError.cannotRead(postgresText, as: Int.self) }
+        guard let value = Self(postgresText, radix: 10) else { throw PostgresError.cannotRead(postgresText, as: Self.self) }
         self = value
     }
 }
 
-extension Int16: PostgresDecodable {
-    public init(postgresText: String) throws {
-        guard let value = Int16(postgresText) else { throw PostgresError.cannotRead(postgresText, as: Int16.self) }
-        self = value
-    }
-}
-
-extension Int32: PostgresDecodable {
-    public init(postgresText: String) throws {
-        guard let value = Int32(postgresText) else { throw PostgresError.cannotRead(postgresText, as: Int32.self) }
-        self = value
-    }
-}
-
-extension Int64: PostgresDecodable {
-    public init(postgresText: String) throws {
-        guard let value = Int64(postgresText) else { throw PostgresError.cannotRead(postgresText, as: Int64.self) }
-        self = value
-    }
-}
+extension Int: PostgresDecodable {}
+extension Int16: PostgresDecodable {}
+extension Int32: PostgresDecodable {}
+extension Int64: PostgresDecodable {}
 
 extension Bool: PostgresDecodable {
     /// The server prints booleans as `t` and `f`.
