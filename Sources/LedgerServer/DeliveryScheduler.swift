@@ -69,3 +69,8 @@ public struct DeliveryScheduler: Service {
         }
     }
 }
+
+extension DeliveryScheduler: CustomStringConvertible {
+    /// The service's name in service-lifecycle's logs.
+    public var description: String { "DeliveryScheduler" }
+}

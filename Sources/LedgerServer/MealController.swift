@@ -50,23 +50,26 @@ struct MealController {
                                      status: recorded.isReplay ? .ok : .created)
     }
 
-    /// Each item is judged alone, in input order, exactly as `POST /v1/meals` would judge it.
+    /// Each item is judged alone, in input order, exactly as `POST /v1/meals` would judge it; the valid ones are
+    /// committed together.
     @Sendable func recordBatch(_ request: Request, context: LedgerRequestContext) async throws -> Response {
         let terminal = try context.requireTerminal()
         let body = try await JSONBody.decode(BatchBody.self, from: request, limit: JSONBody.batchLimit)
         guard body.meals.count <= Self.batchLimit else {
             throw APIError.validation("a batch holds at most \(Self.batchLimit) meals; this one has \(body.meals.count): split it", field: "meals")
         }
-        var results: [BatchResult] = []
-        results.reserveCapacity(body.meals.count)
-        for item in body.meals {
-            do {
-                let recorded = try await ledger.recordMeal(try item.meal.get().validated(), by: terminal)
+        let validated = body.meals.map { item in Result { try item.meal.get().validated() } }
+        let valid = validated.compactMap { try? $0.get() }
+        var outcomes = await ledger.recordMeals(valid, by: terminal).makeIterator()
+        let results = zip(body.meals, validated).map { item, validation in
+            let outcome = validation.flatMap { _ in outcomes.next()! }
+            switch outcome {
+            case .success(let recorded):
                 count(recorded)
-                results.append(BatchResult(id: item.id, status: recorded.isReplay ? 200 : 201,
-                                           meal: MealResponse(recorded.value, timeZone: ledger.settings.timeZone)))
-            } catch {
-                results.append(BatchResult(id: item.id, error: ErrorMapper.apiError(for: error, logger: context.logger)))
+                return BatchResult(id: item.id, status: recorded.isReplay ? 200 : 201,
+                                   meal: MealResponse(recorded.value, timeZone: ledger.settings.timeZone))
+            case .failure(let error):
+                return BatchResult(id: item.id, error: ErrorMapper.apiError(for: error, logger: context.logger))
             }
         }
         return try JSONBody.response(BatchResponse(results: results))

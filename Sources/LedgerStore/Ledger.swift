@@ -10,15 +10,51 @@ public struct Ledger: Sendable {
     /// The server's clock; tests replace it.
     public let clock: @Sendable () -> Date
 
-    public init(pool: PostgresPool, settings: LedgerSettings, clock: @escaping @Sendable () -> Date = { Date() }) {
+    /// Meals waiting to be committed together.
+    private let mealGroups: BatchingQueue<MealSubmission, Recorded<Meal>>
+    /// Bearer tokens waiting to be looked up together.
+    private let tokenLookups: BatchingQueue<String, TerminalIdentity?>
+
+    /// - Parameter mealGroupsInFlight: how many transactions of meals may run at once; meals that arrive while
+    ///   they all run wait and are committed together in the next (group commit). Token lookups are grouped alike.
+    public init(
+        pool: PostgresPool, settings: LedgerSettings, mealGroupsInFlight: Int = 4,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.pool = pool
         self.settings = settings
         self.clock = clock
+        mealGroups = BatchingQueue(maxInFlight: mealGroupsInFlight, maxItems: Self.mealGroupSize) { group in
+            let now = clock()
+            return await Self.outcomes(of: group) {
+                try await pool.transaction { db in try Meals.record(group, settings: settings, now: now, on: db) }
+            }
+        }
+        tokenLookups = BatchingQueue(maxInFlight: mealGroupsInFlight, maxItems: Self.mealGroupSize) { tokens in
+            await Self.outcomes(of: tokens) {
+                try await pool.withConnection { db in try Terminals.authenticate(tokens: tokens, on: db).map { .success($0) } }
+            }
+        }
     }
 
+    /// A group's outcomes, or the error that stopped the whole group as the outcome of each item.
+    private static func outcomes<Item, Outcome>(
+        of group: [Item], _ run: () async throws -> [Result<Outcome, any Error>]
+    ) async -> [Result<Outcome, any Error>] {
+        do {
+            return try await run()
+        } catch {
+            return group.map { _ in .failure(error) }
+        }
+    }
+
+    /// The most meals of several requests committed together; a single batch request may hold more.
+    static let mealGroupSize = 256
+
     /// The live terminal holding this token, or nil.
+    /// Tokens of requests that arrive together are looked up with one query.
     public func authenticate(token: String) async throws -> TerminalIdentity? {
-        try await pool.withConnection { db in try Terminals.authenticate(token: token, on: db) }
+        try await tokenLookups.submit([token])[0].get()
     }
 
     /// What a terminal may know of a card today.
@@ -31,12 +67,28 @@ public struct Ledger: Sendable {
 
     /// Records a meal, or answers a replay with the original meal.
     public func recordMeal(_ request: MealRequest, by terminal: TerminalIdentity) async throws -> Recorded<Meal> {
-        let settings = self.settings
-        return try await judgedAgainOnRace { now in
-            try await pool.transaction { db in
-                try Meals.record(request, by: terminal, settings: settings, now: now, on: db)
+        try await recordMeals([request], by: terminal)[0].get()
+    }
+
+    /// Records meals judged one after the other in this order, each exactly as `recordMeal` would; one outcome each.
+    public func recordMeals(_ requests: [MealRequest], by terminal: TerminalIdentity) async -> [Result<Recorded<Meal>, any Error>] {
+        var outcomes = [Result<Recorded<Meal>, any Error>?](repeating: nil, count: requests.count)
+        var pending = Array(requests.indices)
+        var attempts = 0
+        while !pending.isEmpty {
+            attempts += 1
+            let results = await mealGroups.submit(pending.map { MealSubmission(request: requests[$0], terminal: terminal) })
+            var again: [Int] = []
+            for (index, result) in zip(pending, results) {
+                if case .failure(let error) = result, Self.isLostRace(error), attempts < Self.raceAttempts {
+                    again.append(index)
+                } else {
+                    outcomes[index] = result
+                }
             }
+            pending = again
         }
+        return outcomes.map { $0! }
     }
 
     /// Voids a meal of the terminal's restaurant, or answers a replay with the original void.
@@ -102,11 +154,18 @@ public struct Ledger: Sendable {
             attempts += 1
             do {
                 return try await attempt(clock())
-            } catch is RaceLost where attempts < 3 {
-                continue
-            } catch let error as PostgresError where error.sqlState == "LD001" && attempts < 3 {
+            } catch where Self.isLostRace(error) && attempts < Self.raceAttempts {
                 continue
             }
         }
+    }
+
+    /// How many times a write is judged at most.
+    private static let raceAttempts = 3
+
+    /// Whether the write failed only because another transaction got there first.
+    private static func isLostRace(_ error: any Error) -> Bool {
+        if error is RaceLost { return true }
+        return (error as? PostgresError)?.sqlState == "LD001"
     }
 }

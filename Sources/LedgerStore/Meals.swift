@@ -83,72 +83,6 @@ public struct CardCheck: Sendable, Equatable {
 
 /// Recording meals and voids: business rules 1 to 5 of PRODUCT.md, applied inside one transaction each.
 enum Meals {
-    static func record(
-        _ request: MealRequest, by terminal: TerminalIdentity, settings: LedgerSettings, now: Date, on db: PostgresConnection
-    ) throws -> Recorded<Meal> {
-        let localDate = LocalDate.containing(request.occurredAt, in: settings.timeZone)
-        let fingerprint = request.fingerprint(restaurantID: terminal.restaurantID)
-        let context = try db.query("""
-            SELECT existing_restaurant_id, existing_kind, existing_matches, card_found, card_category, card_status,
-                   card_birth_date::text, card_valid_from::text, card_valid_until::text, meals_today, closed_periods, closed_ats
-            FROM ledger.meal_context(\(request.id), \(request.cardNumber.value), \(localDate.description)::date,
-                                     \(localDate.period.description), \(sha256: fingerprint))
-            """).single()
-        if let existing = try context.decode(0, as: Int64?.self) {
-            return .replayed(try replay(request.id, existingRestaurant: existing, kind: context.decode(1, as: String.self),
-                                        matches: context.decode(2, as: Bool.self), terminal: terminal, on: db))
-        }
-
-        let category: CardCategory
-        switch request.credential {
-        case .militaryID:
-            category = .activeServiceman
-        case .preferentialCard:
-            guard try context.decode(3, as: Bool.self) else {
-                throw LedgerError.unknownCard(request.cardNumber)
-            }
-            let card = try Cards.card(from: context, number: request.cardNumber, offset: 4)
-            if case .ineligible(let reason) = Eligibility.meal(card: card, on: localDate) {
-                throw LedgerError(reason.ledgerCode, reason.message, field: "card_no")
-            }
-            category = card.category
-        }
-
-        let price = try Pricing.price(gross: request.gross, rate: Rate(basisPoints: terminal.rateBasisPoints))
-        do {
-            try price.checkPayable(request.claimedPayable)
-        } catch let error as DomainError {
-            throw LedgerError(.payableMismatch, error.description, field: "payable_fen")
-        }
-
-        let (period, late) = try book(closed: context, columns: (10, 11), settings: settings, on: db) { policy, status in
-            policy.book(occurredAt: request.occurredAt, now: now, periodStatus: status)
-        }
-
-        guard settings.dailyLimit.allows(mealsSoFar: try context.decode(9, as: Int.self)) else {
-            throw LedgerError(.dailyLimitReached, "card \(request.cardNumber.masked) already has \(settings.dailyLimit.maxMeals) discounted meals on \(localDate): the limit is \(settings.dailyLimit.maxMeals) a day", field: "card_no")
-        }
-
-        let inserted = try db.query("""
-            INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
-                                        card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
-            VALUES (\(request.id), 'meal', \(terminal.restaurantID), \(terminal.terminalID), \(period.description), \(late),
-                    \(request.occurredAt), \(sha256: fingerprint), \(request.cardNumber.value),
-                    \(request.credential.rawValue), \(category.rawValue), \(localDate.description)::date,
-                    \(price.gross), \(terminal.rateBasisPoints), \(price.payable), \(price.discount))
-            ON CONFLICT (id) DO NOTHING
-            """).affectedRows
-        guard inserted == 1 else {
-            // Another request with this id committed while this one was judged: the same rules as a replay.
-            throw RaceLost()
-        }
-        return .created(Meal(
-            id: request.id, restaurantCode: terminal.restaurantCode, cardNumber: request.cardNumber.value,
-            credential: request.credential, occurredAt: request.occurredAt, gross: price.gross,
-            rateBasisPoints: terminal.rateBasisPoints, payable: price.payable, discount: price.discount,
-            period: period, late: late))
-    }
-
     static func void(
         _ request: VoidRequest, by terminal: TerminalIdentity, settings: LedgerSettings, now: Date, on db: PostgresConnection
     ) throws -> Recorded<VoidEntry> {
@@ -179,9 +113,10 @@ enum Meals {
         }
         // A void follows its meal: into the meal's period while it is open, else late into the next open one.
         let mealPeriod = try Period(parsing: context.decode(4, as: String.self))
-        let (period, late) = try book(closed: context, columns: (6, 7), settings: settings, on: db) { policy, status in
+        let (period, late) = try book(closed: context, columns: (6, 7), settings: settings) { policy, status in
             policy.book(into: mealPeriod, now: now, periodStatus: status)
         }
+        if late { try ensurePeriods([period], on: db) }
         do {
             let inserted = try db.query("""
                 INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
@@ -225,10 +160,10 @@ enum Meals {
             mealsToday: mealsToday, dailyLimit: settings.dailyLimit.maxMeals)
     }
 
-    /// Applies a booking decision made with the closed periods listed in two array columns of `row`, and makes sure
-    /// a late entry's period exists. Throws `clock_skew` or `too_late`.
-    private static func book(
-        closed row: PostgresRow, columns: (Int, Int), settings: LedgerSettings, on db: PostgresConnection,
+    /// Applies a booking decision made with the closed periods listed in two array columns of `row`.
+    /// Throws `clock_skew` or `too_late`; a late entry's period may not exist yet (`ensurePeriods`).
+    static func book(
+        closed row: PostgresRow, columns: (Int, Int), settings: LedgerSettings,
         decide: (BookingPolicy, (Period) -> PeriodState) -> BookingDecision
     ) throws -> (Period, Bool) {
         let names = try row.decode(columns.0, as: [String].self)
@@ -241,18 +176,17 @@ enum Meals {
         case .tooLate(let closedAt):
             throw LedgerError(.tooLate, "the period of occurred_at closed on \(RFC3339.format(closedAt, in: settings.timeZone)), longer ago than entries are accepted late: report it to the bureau", field: "occurred_at")
         case .book(let period, let late):
-            if late {
-                _ = try db.query("INSERT INTO ledger.periods (period) VALUES (\(period.description)) ON CONFLICT DO NOTHING")
-            }
             return (period, late)
         }
     }
 
-    private static func replay(
-        _ id: UUID, existingRestaurant: Int64, kind: String, matches: Bool, terminal: TerminalIdentity, on db: PostgresConnection
-    ) throws -> Meal {
-        guard existingRestaurant == terminal.restaurantID, kind == "meal", matches else { throw LedgerError.conflict(reusing: id) }
-        return try fetchMeal(id, on: db)
+    /// Makes sure the periods that late entries are booked into exist.
+    static func ensurePeriods(_ periods: Set<Period>, on db: PostgresConnection) throws {
+        guard !periods.isEmpty else { return }
+        _ = try db.query("""
+            INSERT INTO ledger.periods (period) SELECT unnest(\(periods.map(\.description).sorted())::text[]) ORDER BY 1
+            ON CONFLICT DO NOTHING
+            """)
     }
 
     static func fetchMeal(_ id: UUID, on db: PostgresConnection) throws -> Meal {

@@ -69,20 +69,30 @@ public enum Terminals {
 
     /// The live terminal that holds this token, or nil for an unknown or revoked token.
     public static func authenticate(token: String, on db: PostgresConnection) throws -> TerminalIdentity? {
-        guard !token.isEmpty, token.utf8.count <= 256 else { return nil }
-        return try db.query("""
-            SELECT t.id, t.name, r.id, r.code, r.rate_bp, r.status = 'active'
-            FROM ledger.terminals t JOIN ledger.restaurants r ON r.id = t.restaurant_id
-            WHERE t.token_sha256 = sha256(convert_to(\(token), 'UTF8')) AND t.revoked_at IS NULL
-            """).first.map { row in
-            TerminalIdentity(
-                terminalID: try row.decode(0, as: Int64.self),
-                terminalName: try row.decode(1, as: String.self),
-                restaurantID: try row.decode(2, as: Int64.self),
-                restaurantCode: try row.decode(3, as: String.self),
-                rateBasisPoints: try row.decode(4, as: Int32.self),
-                restaurantActive: try row.decode(5, as: Bool.self))
+        try authenticate(tokens: [token], on: db)[0]
+    }
+
+    /// For each token, the live terminal that holds it, or nil; one query for them all.
+    static func authenticate(tokens: [String], on db: PostgresConnection) throws -> [TerminalIdentity?] {
+        var terminals = [TerminalIdentity?](repeating: nil, count: tokens.count)
+        let plausible = tokens.indices.filter { !tokens[$0].isEmpty && tokens[$0].utf8.count <= 256 }
+        guard !plausible.isEmpty else { return terminals }
+        let rows = try db.query("""
+            SELECT k.ordinal, t.id, t.name, r.id, r.code, r.rate_bp, r.status = 'active'
+            FROM unnest(\(plausible.map { tokens[$0] })::text[]) WITH ORDINALITY AS k(token, ordinal)
+            JOIN ledger.terminals t ON t.token_sha256 = sha256(convert_to(k.token, 'UTF8')) AND t.revoked_at IS NULL
+            JOIN ledger.restaurants r ON r.id = t.restaurant_id
+            """)
+        for row in rows {
+            terminals[plausible[try row.decode(0, as: Int.self) - 1]] = TerminalIdentity(
+                terminalID: try row.decode(1, as: Int64.self),
+                terminalName: try row.decode(2, as: String.self),
+                restaurantID: try row.decode(3, as: Int64.self),
+                restaurantCode: try row.decode(4, as: String.self),
+                rateBasisPoints: try row.decode(5, as: Int32.self),
+                restaurantActive: try row.decode(6, as: Bool.self))
         }
+        return terminals
     }
 
     /// 32 random bytes from the system's generator, as 64 hex digits behind a recognisable prefix.

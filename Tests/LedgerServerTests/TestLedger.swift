@@ -23,7 +23,7 @@ enum TestDatabase {
         }
     }
 
-    /// Migrates once per test process; the migrator's advisory lock makes parallel tests wait for each other.
+    /// Migrates the test database (a no-op once done); the migrator's advisory lock makes parallel tests wait.
     static func migrated() throws -> String {
         let url = try url
         let db = try PostgresConnection.connect(url, logger: Logger(label: "test"))
@@ -32,9 +32,9 @@ enum TestDatabase {
         return url
     }
 
-    /// Runs `body` on a fresh superuser connection.
+    /// Runs `body` on a fresh superuser connection to the migrated test database.
     static func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        let db = try PostgresConnection.connect(try url, logger: Logger(label: "test"))
+        let db = try PostgresConnection.connect(try migrated(), logger: Logger(label: "test"))
         defer { db.close() }
         return try body(db)
     }

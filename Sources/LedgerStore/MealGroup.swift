@@ -1,0 +1,191 @@
+public import Foundation
+public import LedgerCore
+import Postgres
+
+/// One meal of a group committed together: the request and the terminal that sent it.
+struct MealSubmission: Sendable {
+    let request: MealRequest
+    let terminal: TerminalIdentity
+}
+
+extension Meals {
+    /// Records a group of meals in the caller's transaction, judging each exactly as if it had come alone, one after
+    /// the other in the group's order: business rules 1 to 5 of PRODUCT.md. Three round trips whatever the group's
+    /// size: the context of every meal (`ledger.meal_contexts`, which locks the cards), the late periods when there
+    /// are any, and one `INSERT` of every accepted meal.
+    ///
+    /// Returns one outcome per meal. `RaceLost` marks a meal to judge again in a later group: its id was written by
+    /// another transaction meanwhile, or it was judged on a meal of this group that turned out not to be stored.
+    /// A database error is thrown, and the whole group is then to be judged again.
+    static func record(
+        _ group: [MealSubmission], settings: LedgerSettings, now: Date, on db: PostgresConnection
+    ) throws -> [Result<Recorded<Meal>, any Error>] {
+        let localDates = group.map { LocalDate.containing($0.request.occurredAt, in: settings.timeZone) }
+        let fingerprints = group.map { $0.request.fingerprint(restaurantID: $0.terminal.restaurantID) }
+        let contexts = try db.query("""
+            SELECT existing_restaurant_id, existing_kind, existing_matches, card_found, card_category, card_status,
+                   card_birth_date::text, card_valid_from::text, card_valid_until::text, meals_today, closed_periods, closed_ats
+            FROM ledger.meal_contexts(\(group.map(\.request.id))::uuid[], \(group.map(\.request.cardNumber.value))::text[],
+                                      \(localDates.map(\.description))::date[], \(localDates.map(\.period.description))::text[],
+                                      \(fingerprints)::text[])
+            ORDER BY ordinal
+            """)
+        guard contexts.count == group.count else {
+            throw PostgresError(kind: .decoding, message: "ledger.meal_contexts answered \(contexts.count) rows for \(group.count) meals")
+        }
+
+        var judge = GroupJudgement(settings: settings, now: now)
+        var outcomes: [Result<Recorded<Meal>, any Error>] = []
+        outcomes.reserveCapacity(group.count)
+        for index in group.indices {
+            outcomes.append(Result {
+                try judge.judge(group[index], at: index, localDate: localDates[index], fingerprint: fingerprints[index],
+                                context: contexts[index], on: db)
+            })
+        }
+
+        try ensurePeriods(judge.latePeriods, on: db)
+        let stored = Set(try insert(judge.accepted, on: db))
+        for lost in judge.accepted.indices where !stored.contains(judge.accepted[lost].meal.id) {
+            let meal = judge.accepted[lost]
+            // Another transaction stored this id first: judge it again, and whatever leaned on it being stored.
+            for index in meal.index..<group.count where index == meal.index
+                || judge.replayOf[index] == meal.index
+                || (localDates[index] == localDates[meal.index] && group[index].request.cardNumber == group[meal.index].request.cardNumber
+                    && outcomes[index].refusal == .dailyLimitReached) {
+                outcomes[index] = .failure(RaceLost())
+            }
+        }
+        return outcomes
+    }
+
+    /// Stores the accepted meals with one statement; returns the ids actually inserted.
+    private static func insert(_ meals: [AcceptedMeal], on db: PostgresConnection) throws -> [UUID] {
+        guard !meals.isEmpty else { return [] }
+        return try db.query("""
+            INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
+                                        card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
+            SELECT m.id, 'meal', m.restaurant_id, m.terminal_id, m.period, m.late, m.occurred_at,
+                   sha256(convert_to(m.fingerprint, 'UTF8')), m.card_no, m.credential, m.category, m.local_date,
+                   m.gross_fen, m.rate_bp, m.payable_fen, m.discount_fen
+            FROM unnest(\(meals.map(\.meal.id))::uuid[], \(meals.map(\.restaurantID))::int8[],
+                        \(meals.map(\.terminalID))::int8[], \(meals.map(\.meal.period.description))::text[],
+                        \(meals.map(\.meal.late))::bool[], \(meals.map(\.meal.occurredAt))::timestamptz[],
+                        \(meals.map(\.fingerprint))::text[], \(meals.map(\.meal.cardNumber))::text[],
+                        \(meals.map(\.meal.credential.rawValue))::text[], \(meals.map(\.category.rawValue))::text[],
+                        \(meals.map(\.localDate.description))::date[], \(meals.map(\.meal.gross))::int8[],
+                        \(meals.map(\.meal.rateBasisPoints))::int4[], \(meals.map(\.meal.payable))::int8[],
+                        \(meals.map(\.meal.discount))::int8[])
+                 WITH ORDINALITY AS m(id, restaurant_id, terminal_id, period, late, occurred_at, fingerprint, card_no,
+                                      credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen, ordinal)
+            ORDER BY m.ordinal
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id
+            """).map { try $0.decode(0, as: UUID.self) }
+    }
+}
+
+/// A meal judged acceptable, waiting for the group's `INSERT`.
+private struct AcceptedMeal {
+    let index: Int
+    let meal: Meal
+    let restaurantID: Int64
+    let terminalID: Int64
+    let fingerprint: String
+    let category: CardCategory
+    let localDate: LocalDate
+}
+
+/// The running state of judging a group in order: what the group itself has accepted so far counts as if stored.
+private struct GroupJudgement {
+    struct CardDay: Hashable {
+        let card: CardNumber
+        let day: LocalDate
+    }
+
+    let settings: LedgerSettings
+    let now: Date
+    private(set) var accepted: [AcceptedMeal] = []
+    private(set) var latePeriods: Set<Period> = []
+    /// For a meal answered as a replay of an earlier meal of the group: that meal's index.
+    private(set) var replayOf: [Int: Int] = [:]
+    private var acceptedByID: [UUID: Int] = [:]
+    private var acceptedPerCardDay: [CardDay: Int] = [:]
+
+    init(settings: LedgerSettings, now: Date) {
+        self.settings = settings
+        self.now = now
+    }
+
+    mutating func judge(
+        _ submission: MealSubmission, at index: Int, localDate: LocalDate, fingerprint: String, context: PostgresRow,
+        on db: PostgresConnection
+    ) throws -> Recorded<Meal> {
+        let (request, terminal) = (submission.request, submission.terminal)
+        if let earlier = acceptedByID[request.id].map({ accepted[$0] }) {
+            guard earlier.fingerprint == fingerprint else { throw LedgerError.conflict(reusing: request.id) }
+            replayOf[index] = earlier.index
+            return .replayed(earlier.meal)
+        }
+        if let existing = try context.decode(0, as: Int64?.self) {
+            guard existing == terminal.restaurantID, try context.decode(1, as: String.self) == "meal",
+                try context.decode(2, as: Bool.self)
+            else { throw LedgerError.conflict(reusing: request.id) }
+            return .replayed(try Meals.fetchMeal(request.id, on: db))
+        }
+
+        let category: CardCategory
+        switch request.credential {
+        case .militaryID:
+            category = .activeServiceman
+        case .preferentialCard:
+            guard try context.decode(3, as: Bool.self) else {
+                throw LedgerError.unknownCard(request.cardNumber)
+            }
+            let card = try Cards.card(from: context, number: request.cardNumber, offset: 4)
+            if case .ineligible(let reason) = Eligibility.meal(card: card, on: localDate) {
+                throw LedgerError(reason.ledgerCode, reason.message, field: "card_no")
+            }
+            category = card.category
+        }
+
+        let price = try Pricing.price(gross: request.gross, rate: Rate(basisPoints: terminal.rateBasisPoints))
+        do {
+            try price.checkPayable(request.claimedPayable)
+        } catch let error as DomainError {
+            throw LedgerError(.payableMismatch, error.description, field: "payable_fen")
+        }
+
+        let (now, occurredAt) = (self.now, request.occurredAt)
+        let (period, late) = try Meals.book(closed: context, columns: (10, 11), settings: settings) { policy, status in
+            policy.book(occurredAt: occurredAt, now: now, periodStatus: status)
+        }
+
+        let cardDay = CardDay(card: request.cardNumber, day: localDate)
+        let mealsSoFar = try context.decode(9, as: Int.self) + acceptedPerCardDay[cardDay, default: 0]
+        guard settings.dailyLimit.allows(mealsSoFar: mealsSoFar) else {
+            throw LedgerError(.dailyLimitReached, "card \(request.cardNumber.masked) already has \(settings.dailyLimit.maxMeals) discounted meals on \(localDate): the limit is \(settings.dailyLimit.maxMeals) a day", field: "card_no")
+        }
+
+        let meal = Meal(
+            id: request.id, restaurantCode: terminal.restaurantCode, cardNumber: request.cardNumber.value,
+            credential: request.credential, occurredAt: request.occurredAt, gross: price.gross,
+            rateBasisPoints: terminal.rateBasisPoints, payable: price.payable, discount: price.discount,
+            period: period, late: late)
+        acceptedByID[request.id] = accepted.count
+        acceptedPerCardDay[cardDay, default: 0] += 1
+        if late { latePeriods.insert(period) }
+        accepted.append(AcceptedMeal(
+            index: index, meal: meal, restaurantID: terminal.restaurantID, terminalID: terminal.terminalID,
+            fingerprint: fingerprint, category: category, localDate: localDate))
+        return .created(meal)
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The ledger's refusal code, when this is a refusal.
+    fileprivate var refusal: LedgerError.Code? {
+        guard case .failure(let error as LedgerError) = self else { return nil }
+        return error.code
+    }
+}
