@@ -66,17 +66,17 @@ extension Array: PostgresEncodable where Element: PostgresArrayElement {
     /// A one-dimensional PostgreSQL array literal with every element double-quoted, backslash and double quote
     /// escaped: `{"a","b \"c\"","d\\e"}`. Use it with a cast: `= ANY($1::int8[])`, `unnest($1::text[])`.
     public var postgresText: String {
-        var text = "{"
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
         for (index, element) in enumerated() {
-            if index > 0 { text.append(",") }
-            text.append("\"")
-            for character in element.postgresText.unicodeScalars {
-                if character == "\\" || character == "\"" { text.append("\\") }
-                text.unicodeScalars.append(character)
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "\""))
+            for byte in element.postgresText.utf8 {
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
             }
-            text.append("\"")
+            bytes.append(UInt8(ascii: "\""))
         }
-        text.append("}")
-        return text
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

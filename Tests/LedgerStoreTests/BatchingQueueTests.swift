@@ -1,0 +1,108 @@
+@testable import LedgerStore
+import Synchronization
+import Testing
+
+/// What a test queue's runs saw, and a gate that holds the first run until the test opens it.
+private final class Runs: Sendable {
+    let groups = Mutex<[[Int]]>([])
+    let running = Mutex((now: 0, most: 0))
+    let gate = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    let holdFirst: Bool
+
+    init(holdFirst: Bool) { self.holdFirst = holdFirst }
+
+    /// Answers item n with n * 10, or a failure for negative items.
+    func run(_ items: [Int]) async -> [Result<Int, any Error>] {
+        let isFirst = groups.withLock { groups in
+            groups.append(items)
+            return groups.count == 1
+        }
+        running.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+        if holdFirst && isFirst {
+            await withCheckedContinuation { continuation in gate.withLock { $0 = continuation } }
+        } else {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        running.withLock { $0.now -= 1 }
+        return items.map { $0 < 0 ? .failure(Negative()) : .success($0 * 10) }
+    }
+
+    /// Waits until the first run is held at the gate, then lets it go.
+    func openGate() async {
+        while true {
+            if let continuation = gate.withLock({ gate -> CheckedContinuation<Void, Never>? in
+                defer { gate = nil }
+                return gate
+            }) {
+                continuation.resume()
+                return
+            }
+            await Task.yield()
+        }
+    }
+
+    struct Negative: Error {}
+}
+
+/// Submits `items` in a task of its own, and waits (bounded) until the queue holds it, so that submissions arrive in
+/// the test's order.
+private func submitInOrder(
+    _ queue: BatchingQueue<Int, Int>, _ items: [Int], into group: inout [Task<[Result<Int, any Error>], Never>]
+) async throws {
+    group.append(Task { await queue.submit(items) })
+    try await Task.sleep(for: .milliseconds(50))
+}
+
+@Suite("group commit queue")
+struct BatchingQueueTests {
+    @Test("what arrives while a group runs leaves together in the next group, whole and in order; each answer goes to its submitter")
+    func groupsWhatWaits() async throws {
+        let runs = Runs(holdFirst: true)
+        let queue = BatchingQueue<Int, Int>(maxInFlight: 1, maxItems: 100) { await runs.run($0) }
+        var tasks: [Task<[Result<Int, any Error>], Never>] = []
+        try await submitInOrder(queue, [1], into: &tasks)
+        try await submitInOrder(queue, [2, 3], into: &tasks)
+        try await submitInOrder(queue, [4, -5], into: &tasks)
+        try await submitInOrder(queue, [6], into: &tasks)
+        await runs.openGate()
+        var answers: [[Int?]] = []
+        for task in tasks { answers.append(await task.value.map { try? $0.get() }) }
+
+        #expect(runs.groups.withLock { $0 } == [[1], [2, 3, 4, -5, 6]])
+        #expect(answers == [[10], [20, 30], [40, nil], [60]])
+    }
+
+    @Test("a group holds at most maxItems items; a larger submission goes alone and is never split")
+    func boundedGroups() async throws {
+        let runs = Runs(holdFirst: true)
+        let queue = BatchingQueue<Int, Int>(maxInFlight: 1, maxItems: 3) { await runs.run($0) }
+        var tasks: [Task<[Result<Int, any Error>], Never>] = []
+        for items in [[0], [1, 2], [3, 4], [5, 6, 7, 8, 9], [10], [11]] {
+            try await submitInOrder(queue, items, into: &tasks)
+        }
+        await runs.openGate()
+        for task in tasks { _ = await task.value }
+
+        #expect(runs.groups.withLock { $0 } == [[0], [1, 2], [3, 4], [5, 6, 7, 8, 9], [10, 11]])
+    }
+
+    @Test("at most maxInFlight groups run at once, and every one of 200 concurrent submissions is answered once")
+    func boundedConcurrency() async throws {
+        let runs = Runs(holdFirst: false)
+        let queue = BatchingQueue<Int, Int>(maxInFlight: 3, maxItems: 8) { await runs.run($0) }
+        let answers = await withTaskGroup(of: (Int, [Int]).self) { group in
+            for n in 1...200 {
+                group.addTask { (n, await queue.submit([n, n + 1000]).map { (try? $0.get()) ?? 0 }) }
+            }
+            return await group.reduce(into: [Int: [Int]]()) { $0[$1.0] = $1.1 }
+        }
+
+        #expect(answers.count == 200)
+        #expect(answers.allSatisfy { n, answer in answer == [n * 10, (n + 1000) * 10] })
+        #expect(runs.running.withLock { $0.most } <= 3)
+        let groups = runs.groups.withLock { $0 }
+        #expect(groups.flatMap { $0 }.sorted() == (1...200).flatMap { [$0, $0 + 1000] }.sorted())
+        #expect(groups.allSatisfy { $0.count <= 8 })
+        #expect(groups.count < 200, "concurrent submissions were never grouped")
+    }
+}

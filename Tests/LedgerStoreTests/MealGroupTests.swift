@@ -1,0 +1,132 @@
+import Dispatch
+import Foundation
+import LedgerCore
+@testable import LedgerStore
+import Postgres
+import Testing
+
+/// Meals committed together (`Meals.record` of a group), judged against a real database.
+@Suite("meals committed together")
+struct MealGroupTests {
+    static let settings = LedgerSettings(booking: BookingPolicy(timeZone: TimeZone(identifier: "Asia/Shanghai")!))
+    static let now = try! RFC3339.parse("2031-05-11T08:00:00+08:00")
+
+    /// A migrated scratch database with restaurant R1 (rate 8500), its terminal, and cards CARD0001 and CARD0002.
+    func withWorld(_ body: (ScratchDatabase, TerminalIdentity) throws -> Void) throws {
+        try ScratchDatabase.withScratch { scratch in
+            let db = try scratch.connect()
+            defer { db.close() }
+            try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
+            _ = try Restaurants.add(code: "R1", name: "One", community: "C", rate: Rate(basisPoints: 8500), on: db)
+            let token = try Terminals.add(restaurant: "R1", name: "till", on: db)
+            _ = try Cards.upsert(try Cards.parseImport("""
+                CARD0001,Holder One,veteran,1940-01-01,,,,active,,
+                CARD0002,Holder Two,veteran,1940-01-01,,,,active,,
+
+                """), on: db)
+            try body(scratch, try #require(try Terminals.authenticate(token: token, on: db)))
+        }
+    }
+
+    func meal(_ card: String, id: UUID = UUID(), at time: String = "2031-05-10T12:00:00+08:00", gross: Int64 = 1000) throws -> MealRequest {
+        MealRequest(id: id, cardNumber: try CardNumber(card), credential: .preferentialCard,
+                    occurredAt: try RFC3339.parse(time), gross: gross, claimedPayable: nil)
+    }
+
+    func record(_ meals: [MealRequest], by terminal: TerminalIdentity, on db: PostgresConnection) throws -> [Result<Recorded<Meal>, any Error>] {
+        try db.transaction { db in
+            try Meals.record(meals.map { MealSubmission(request: $0, terminal: terminal) }, settings: Self.settings, now: Self.now, on: db)
+        }
+    }
+
+    func storedMeals(card: String, on db: PostgresConnection) throws -> [UUID] {
+        try db.query("SELECT id FROM ledger.entries WHERE kind = 'meal' AND card_no = \(card) ORDER BY recorded_at, id")
+            .map { try $0.decode(0, as: UUID.self) }
+    }
+
+    @Test("a group is judged in order as if its meals came one by one: a repeated id is a replay or a conflict, and the daily limit counts the group's own meals")
+    func judgedInOrder() throws {
+        try withWorld { scratch, terminal in
+            let db = try scratch.connect()
+            defer { db.close() }
+            let first = try meal("CARD0001")
+            let conflicting = try meal("CARD0001", id: first.id, gross: 2000)
+            let oneDay = try (0..<4).map { _ in try meal("CARD0002") }
+            let nextDay = try meal("CARD0002", at: "2031-05-11T00:30:00+08:00")
+            let outcomes = try record([first, first, conflicting] + oneDay + [nextDay], by: terminal, on: db)
+
+            let created = try outcomes[0].get()
+            #expect(!created.isReplay)
+            #expect(created.value.payable == 850 && created.value.discount == 150 && created.value.period.description == "2031-05")
+            let replay = try outcomes[1].get()
+            #expect(replay.isReplay)
+            #expect(replay.value == created.value)
+            #expect(throws: LedgerError.conflict(reusing: first.id)) { try outcomes[2].get() }
+            for index in 3...5 { #expect(try !outcomes[index].get().isReplay) }
+            #expect((outcomes[6].failureCode) == .dailyLimitReached)
+            #expect(try !outcomes[7].get().isReplay)
+
+            #expect(try storedMeals(card: "CARD0001", on: db) == [first.id])
+            #expect(try Set(storedMeals(card: "CARD0002", on: db)) == Set(oneDay.prefix(3).map(\.id) + [nextDay.id]))
+        }
+    }
+
+    @Test("a meal whose id another transaction stores first is judged again, and so is what leaned on it being stored")
+    func lostRace() throws {
+        try withWorld { scratch, terminal in
+            let (holder, racer) = (try scratch.connect(), try scratch.connect())
+            defer { holder.close(); racer.close() }
+            let contested = UUID()
+            // The holder stores the contested id for CARD0001 and keeps its transaction open. (The period exists
+            // already, or the racer would wait for the holder's new period row before it judged anything.)
+            try holder.execute(script: "INSERT INTO ledger.periods (period) VALUES ('2031-05')")
+            try holder.execute(script: "BEGIN")
+            let held = try Meals.record([MealSubmission(request: try meal("CARD0001", id: contested), terminal: terminal)],
+                                        settings: Self.settings, now: Self.now, on: holder)
+            #expect(try !held[0].get().isReplay)
+
+            // The racer's group: the same id for CARD0002, that id again, and three more meals of CARD0002 that day.
+            // Judged before the holder commits, the contested meal counts towards CARD0002's limit of 3.
+            let mine = try meal("CARD0002", id: contested)
+            let others = try (0..<3).map { _ in try meal("CARD0002") }
+            let racerPID = try racer.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self)
+            let group = DispatchGroup()
+            nonisolated(unsafe) var outcomes: [Result<Recorded<Meal>, any Error>] = []
+            DispatchQueue.global().async(group: group) {
+                outcomes = (try? record([mine, mine] + others, by: terminal, on: racer)) ?? []
+            }
+            // Commit once the racer waits on the holder's row, that is after it judged its group.
+            var waits = false
+            for _ in 0..<500 where !waits {
+                waits = try holder.query("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = \(racerPID)")
+                    .first?.decode(0, as: Bool?.self) ?? false
+                if !waits { usleep(10_000) }
+            }
+            #expect(waits, "the racer never waited for the holder's row")
+            try holder.execute(script: "COMMIT")
+            group.wait()
+
+            #expect(outcomes.count == 5)
+            guard outcomes.count == 5 else { return }
+            #expect(outcomes[0].isLostRace, "the contested meal itself")
+            #expect(outcomes[1].isLostRace, "its replay within the group")
+            #expect(try !outcomes[2].get().isReplay)
+            #expect(try !outcomes[3].get().isReplay)
+            #expect(outcomes[4].isLostRace, "refused on a count that held the contested meal")
+            #expect(try storedMeals(card: "CARD0001", on: holder) == [contested])
+            #expect(try Set(storedMeals(card: "CARD0002", on: holder)) == Set(others.prefix(2).map(\.id)))
+        }
+    }
+}
+
+extension Result where Failure == any Error {
+    var failureCode: LedgerError.Code? {
+        guard case .failure(let error as LedgerError) = self else { return nil }
+        return error.code
+    }
+
+    var isLostRace: Bool {
+        guard case .failure(let error) = self else { return false }
+        return error is RaceLost
+    }
+}
