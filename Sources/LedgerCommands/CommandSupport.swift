@@ -22,15 +22,19 @@ enum CommandSupport {
         }
     }
 
-    /// Connects with `DATABASE_URL` (or the `PG*` variables) and runs `body`; the connection is closed on every path.
-    static func withDatabase<T>(_ body: (PostgresConnection, LedgerConfiguration) throws -> T) throws -> T {
-        let configuration = try configuration()
-        let db: PostgresConnection
+    /// A new connection to the configured database; the caller closes it.
+    static func connect(_ configuration: LedgerConfiguration) throws -> PostgresConnection {
         do {
-            db = try PostgresConnection.connect(configuration.databaseURL, logger: logger, connectTimeoutSeconds: 10)
+            return try PostgresConnection.connect(configuration.databaseURL, logger: logger, connectTimeoutSeconds: 10)
         } catch let error as PostgresError {
             throw OperatorError("cannot connect to the database: \(error.message.replacingOccurrences(of: "\n", with: " ")) (check DATABASE_URL)")
         }
+    }
+
+    /// Connects with `DATABASE_URL` (or the `PG*` variables) and runs `body`; the connection is closed on every path.
+    static func withDatabase<T>(_ body: (PostgresConnection, LedgerConfiguration) throws -> T) throws -> T {
+        let configuration = try configuration()
+        let db = try connect(configuration)
         defer { db.close() }
         do {
             return try body(db, configuration)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LedgerCore
 import LedgerStore
+import Postgres
 
 extension Ledgerctl {
     /// `ledgerctl reconcile`: business rule 8, then the three report files.
@@ -31,7 +32,11 @@ extension Ledgerctl {
             let language = try ReportOptions.language(lang)
             let parsed = try statements.map(Self.readStatements)
             let report = try CommandSupport.withDatabase { db, configuration in
-                try Reconciliations.run(period: month, statements: parsed, dryRun: dryRun, settings: configuration.settings, on: db)
+                // A second connection computes the seal while the first computes the figures.
+                let sealConnection = dryRun ? nil : try CommandSupport.connect(configuration)
+                defer { sealConnection?.close() }
+                return try Reconciliations.run(period: month, statements: parsed, dryRun: dryRun, settings: configuration.settings, on: db,
+                                               sealConnection: sealConnection)
             }
             let files = try ReportOptions.write(report, formats: [.csv, .html], language: language, to: out)
             let t = report.total

@@ -79,8 +79,8 @@ struct AuditFixture {
 
         // The reconciliation of April, as the reconciliation would record it, then the close with the seal.
         _ = try db.query("""
-            INSERT INTO ledger.reconciliation_runs (period, started_at, finished_at, entries, digest)
-            VALUES ('2031-04', now(), now(), 4, ledger.period_digest('2031-04'))
+            INSERT INTO ledger.reconciliation_runs (period, started_at, finished_at, entries, digest, seal_version)
+            VALUES ('2031-04', now(), now(), 4, ledger.seal_digest('2031-04', \(Reconciliations.sealVersion)), \(Reconciliations.sealVersion))
             """)
         _ = try db.query("""
             INSERT INTO ledger.reconciliation_breaks (run_id, restaurant_id, kind, entry_id, detail)
@@ -107,12 +107,12 @@ struct AuditFixture {
         try close("2031-04")
     }
 
-    /// Closes a period the way reconciliation does: its entry count and its seal.
-    func close(_ period: String) throws {
+    /// Closes a period the way reconciliation does: its entry count and its seal, by the recipe of `sealVersion`.
+    func close(_ period: String, sealVersion: Int16 = Reconciliations.sealVersion) throws {
         _ = try db.query("""
             UPDATE ledger.periods SET status = 'closed', closed_at = now(),
                 entries = (SELECT count(*) FROM ledger.entries WHERE period = \(period)),
-                digest = ledger.period_digest(\(period))
+                digest = ledger.seal_digest(\(period), \(sealVersion)), seal_version = \(sealVersion)
             WHERE period = \(period)
             """)
     }

@@ -210,31 +210,29 @@ struct AuditTests {
     func seal() throws {
         try AuditFixture.with { fixture in
             let byHand = """
-                WITH RECURSIVE lines AS (
-                    SELECT row_number() OVER (ORDER BY e.id) AS n, concat_ws('|',
-                        e.id::text, e.kind, e.period, e.restaurant, e.terminal, coalesce(e.card_ref, ''),
-                        coalesce(e.card_last4, ''), coalesce(e.category, ''), coalesce(e.credential, ''),
-                        to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                        to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                        coalesce(e.local_date::text, ''), coalesce(e.gross_fen::text, ''), coalesce(e.rate_bp::text, ''),
-                        coalesce(e.payable_fen::text, ''), coalesce(e.discount_fen::text, ''),
-                        CASE WHEN e.late THEN 't' ELSE 'f' END, coalesce(e.voided_entry_id::text, ''),
-                        coalesce(e.reason, '')) AS line
-                    FROM audit.entries e
-                    WHERE e.period = '2031-04'
-                ), chain (n, state) AS (
-                    SELECT 0::bigint, ''::bytea
-                    UNION ALL
-                    SELECT l.n, sha256(c.state || convert_to(l.line, 'UTF8'))
-                    FROM chain c JOIN lines l ON l.n = c.n + 1
-                )
-                SELECT encode(CASE WHEN n = 0 THEN sha256('') ELSE state END, 'hex') FROM chain ORDER BY n DESC LIMIT 1
+                SELECT encode(sha256(coalesce(string_agg(sha256(convert_to(concat_ws('|',
+                    e.id::text, e.kind, e.period, e.restaurant, e.terminal, coalesce(e.card_ref, ''),
+                    coalesce(e.card_last4, ''), coalesce(e.category, ''), coalesce(e.credential, ''),
+                    to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                    to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                    coalesce(e.local_date::text, ''), coalesce(e.gross_fen::text, ''), coalesce(e.rate_bp::text, ''),
+                    coalesce(e.payable_fen::text, ''), coalesce(e.discount_fen::text, ''),
+                    CASE WHEN e.late THEN 't' ELSE 'f' END, coalesce(e.voided_entry_id::text, ''),
+                    coalesce(e.reason, '')), 'UTF8')), ''::bytea ORDER BY e.id), '')), 'hex')
+                FROM audit.entries e
+                WHERE e.period = '2031-04'
                 """
-            let aggregate = "SELECT encode(audit.seal_chain(audit.seal_line(e) ORDER BY e.id), 'hex') FROM audit.entries e WHERE e.period = '2031-04'"
+            let withSealLine = """
+                SELECT encode(sha256(coalesce(string_agg(sha256(convert_to(audit.seal_line(e), 'UTF8')), ''::bytea ORDER BY e.id), '')), 'hex')
+                FROM audit.entries e WHERE e.period = '2031-04'
+                """
             try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
-                let sealed = try auditor.query("SELECT digest FROM audit.periods WHERE period = '2031-04'").single().decode(0, as: String.self)
+                let sealed = try auditor.query("SELECT digest FROM audit.periods WHERE period = '2031-04' AND seal_version = 2").single()
+                    .decode(0, as: String.self)
                 #expect(try auditor.query(PostgresQuery(unsafeSQL: byHand)).single().decode(0, as: String.self) == sealed)
-                #expect(try auditor.query(PostgresQuery(unsafeSQL: aggregate)).single().decode(0, as: String.self) == sealed)
+                #expect(try auditor.query(PostgresQuery(unsafeSQL: withSealLine)).single().decode(0, as: String.self) == sealed)
+                #expect(try auditor.query("SELECT seal_version FROM audit.reconciliation_runs WHERE period = '2031-04'").single()
+                    .decode(0, as: Int.self) == 2)
                 #expect(try auditor.query("SELECT audit.verify_period('2031-04')").single().decode(0, as: Bool.self))
             }
 
@@ -255,6 +253,26 @@ struct AuditTests {
         }
     }
 
+    @Test("a period sealed with version 1 (before migration 0011) is still checked by the version 1 chain")
+    func sealVersion1() throws {
+        try AuditFixture.with { fixture in
+            try fixture.close("2031-05", sealVersion: 1)
+            let v1 = """
+                SELECT encode(audit.seal_chain(audit.seal_line(e) ORDER BY e.id), 'hex') FROM audit.entries e WHERE e.period = '2031-05'
+                """
+            try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
+                let sealed = try auditor.query("SELECT digest FROM audit.periods WHERE period = '2031-05' AND seal_version = 1").single()
+                    .decode(0, as: String.self)
+                #expect(try auditor.query(PostgresQuery(unsafeSQL: v1)).single().decode(0, as: String.self) == sealed)
+                #expect(try auditor.query("SELECT audit.verify_period('2031-05')").single().decode(0, as: Bool.self))
+            }
+            #expect(try Reconciliations.verify(period: Period(parsing: "2031-05"), on: fixture.db) == .intact(digest: fixture.db.query(
+                "SELECT digest FROM ledger.periods WHERE period = '2031-05'").single().decode(0, as: String.self)))
+            #expect(try fixture.db.query("SELECT ledger.period_digest_v2('2031-05') <> ledger.period_digest('2031-05')").single()
+                .decode(0, as: Bool.self))
+        }
+    }
+
     @Test("every query of sql/audit/examples.sql runs as an auditor")
     func examples() throws {
         let queries = try AuditFixture.exampleQueries()
@@ -271,7 +289,7 @@ struct AuditTests {
                 }
                 #expect(nonEmpty == queries.count, "some examples return nothing on the fixture")
                 // The hand-made seal of the examples matches the sealed digest.
-                let seal = try #require(queries.first { $0.contains("WITH RECURSIVE") })
+                let seal = try #require(queries.first { $0.contains("AS recomputed") })
                 let row = try auditor.query(PostgresQuery(unsafeSQL: seal)).single()
                 #expect(try row.decode(0, as: String.self) == row.decode(1, as: String.self))
             }
