@@ -85,6 +85,53 @@ struct EntryRulesTests {
         }
     }
 
+    @Test("one statement of several entries is refused whole when one of its periods is closed; a void must undo a meal of its own restaurant")
+    func statementChecks() throws {
+        try withOneMeal { db, meal in
+            try db.execute(script: """
+                INSERT INTO ledger.periods (period, status, closed_at, entries, digest)
+                    VALUES ('2031-04', 'closed', now(), 0, repeat('0', 64));
+                INSERT INTO ledger.restaurants (code, name, community, rate_bp) VALUES ('R2', 'Two', 'C', 8500);
+                INSERT INTO ledger.terminals (restaurant_id, name, token_sha256)
+                    SELECT id, 'till', sha256('r2') FROM ledger.restaurants WHERE code = 'R2';
+                """)
+            func insertMeals(periods: [String]) throws {
+                _ = try db.query("""
+                    INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
+                        card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
+                    SELECT gen_random_uuid(), 'meal', t.restaurant_id, t.id, p.period, false, now(), sha256('m'), 'CARD0001',
+                        'preferential_card', 'veteran', '2031-05-10', 1000, 8500, 850, 150
+                    FROM ledger.terminals t JOIN ledger.restaurants r ON r.id = t.restaurant_id AND r.code = 'R1'
+                    CROSS JOIN unnest(\(periods)::text[]) AS p(period)
+                    """)
+            }
+            func entryCount() throws -> Int { try db.query("SELECT count(*) FROM ledger.entries").single().decode(0, as: Int.self) }
+
+            do {
+                try insertMeals(periods: ["2031-05", "2031-04", "2031-05"])
+                Issue.record("a statement with an entry of a closed period went in")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "LD001")
+            }
+            #expect(try entryCount() == 1)
+            try insertMeals(periods: ["2031-05", "2031-05"])
+            #expect(try entryCount() == 3)
+
+            do {
+                _ = try db.query("""
+                    INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
+                        voided_entry_id, reason)
+                    SELECT gen_random_uuid(), 'void', t.restaurant_id, t.id, '2031-05', false, now(), sha256('v'), \(meal), 'x'
+                    FROM ledger.terminals t JOIN ledger.restaurants r ON r.id = t.restaurant_id AND r.code = 'R2'
+                    """)
+                Issue.record("a void of another restaurant's meal went in")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "23503")
+            }
+            #expect(try entryCount() == 3)
+        }
+    }
+
     @Test("terminal tokens are stored only as SHA-256")
     func tokenHash() throws {
         try withOneMeal { db, _ in
