@@ -15,10 +15,12 @@ struct TerminalAuthenticator: RouterMiddleware {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw APIError.unauthorized
         }
-        let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        var token = header.dropFirst("Bearer ".count)
+        while token.first?.isWhitespace == true { token.removeFirst() }
+        while token.last?.isWhitespace == true { token.removeLast() }
         let terminal: TerminalIdentity?
         do {
-            terminal = try await ledger.authenticate(token: token)
+            terminal = try await ledger.authenticate(token: String(token))
         } catch {
             throw ErrorMapper.apiError(for: error, logger: context.logger)
         }
