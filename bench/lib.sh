@@ -8,6 +8,9 @@
 #   ensure_wrk           install wrk with apt-get when missing
 #   BENCH_TMP            a temporary directory, removed at exit
 #   bench_header         one line about the machine and the cluster's durability settings
+#   cpu_ticks PID        CPU time (user + system, clock ticks) the process has used so far
+#   postgres_cpu_ticks   CPU time the private cluster has used so far: the postmaster, its live children, and the
+#                        children it has reaped (whose time the kernel adds to the postmaster's)
 #
 # Environment: BENCH_SECONDS (load per configuration, default 15, at most 20 unless BENCH_ALLOW_LONG=1),
 # BENCH_SKIP_BUILD=1 (use the release binaries already built), LEDGER_PG_PORT (as for scripts/run).
@@ -107,4 +110,27 @@ bench_header() {
     printf '# %s, %s cores, %s; PostgreSQL %s (%s)\n# load average when this script started: %s (other work on the machine skews the figures)\n' \
         "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$(uname -m)" "$(bench_psql 'SHOW server_version')" "$settings" \
         "$BENCH_LOAD_START"
+}
+
+cpu_ticks() {
+    local stat rest
+    local -a fields
+    stat="$(cat "/proc/$1/stat")"
+    rest="${stat##*) }"
+    read -r -a fields <<<"$rest"
+    echo $((fields[11] + fields[12]))
+}
+
+postgres_cpu_ticks() {
+    local postmaster stat rest child total
+    local -a fields
+    postmaster="$(_pg_server_pid)" || die "the private cluster is not running"
+    stat="$(cat "/proc/$postmaster/stat")"
+    rest="${stat##*) }"
+    read -r -a fields <<<"$rest"
+    total=$((fields[11] + fields[12] + fields[13] + fields[14]))
+    for child in $(pgrep -P "$postmaster"); do
+        total=$((total + $(cpu_ticks "$child" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
 }

@@ -15,6 +15,7 @@ struct RequestLog: RouterMiddleware {
         } catch {
             response = try ErrorMapper.apiError(for: error, logger: context.logger).response(from: request, context: context)
         }
+        guard context.logger.logLevel <= .info else { return response }
         let elapsed = ContinuousClock.now - started
         let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
         var metadata: Logger.Metadata = [
