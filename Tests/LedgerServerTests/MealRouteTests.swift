@@ -82,6 +82,31 @@ struct MealRouteTests {
         }
     }
 
+    @Test("meals posted at once are committed together, each answered only once stored")
+    func groupCommit() async throws {
+        let world = try TestWorld.make()
+        let cards = try (0..<40).map { _ in try TestWorld.addCard() }
+        try await world.test { client in
+            let answers = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for card in cards {
+                    group.addTask {
+                        let answer = try await client.call(.post, "/v1/meals", token: world.token, body: mealBody(card: card))
+                        return (Int(answer.status.code), answer["id"] as? String)
+                    }
+                }
+                return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
+            }
+            #expect(answers.allSatisfy { $0.0 == 201 })
+            let ids = answers.compactMap { $0.1 }
+            let (stored, transactions) = try TestDatabase.withConnection { db in
+                let row = try db.query("SELECT count(*), count(DISTINCT xmin::text) FROM ledger.entries WHERE id = ANY(\(ids)::uuid[])").single()
+                return (try row.decode(0, as: Int.self), try row.decode(1, as: Int.self))
+            }
+            #expect(stored == 40)
+            #expect(transactions < 40, "40 meals posted at once were written in \(transactions) transactions")
+        }
+    }
+
     @Test("the daily limit holds under concurrent posts of different meals")
     func concurrentDailyLimit() async throws {
         let world = try TestWorld.make()
