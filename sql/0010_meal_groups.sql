@@ -8,14 +8,16 @@
 -- meals' periods exist; then, with a fresh snapshot taken after the locks, it reports for each meal in input order
 -- (column `ordinal`, from 1): the entry that already carries its id (and whether it was stored from a request with the same
 -- fingerprint, hashed as every request's is), its card's registry row, the card's meals of
--- that local day that are not voided, and the closed periods from the group's earliest period on. The rules themselves are
+-- that local day that are not voided, the closed periods from the group's earliest period on, and the rate of the
+-- restaurant of the meal's terminal while the terminal is live (null once it is revoked: ledgerd remembers which
+-- terminal a token belongs to, and this is where a revocation takes effect for meals). The rules themselves are
 -- applied by the daemon, which also counts the group's own meals of one card and day.
 --
 -- The lookups are written so that every plan probes the indexes once per meal (LATERAL … LIMIT 1 on unique keys, a
 -- scalar subquery for "not voided"): plpgsql keeps one generic plan per session, made with the statistics of the
 -- moment, and a hash or merge join chosen while ledger.entries was small would scan the whole table for every group.
 CREATE FUNCTION ledger.meal_contexts(
-    p_ids uuid[], p_card_nos text[], p_local_dates date[], p_periods text[], p_fingerprints text[])
+    p_ids uuid[], p_card_nos text[], p_local_dates date[], p_periods text[], p_fingerprints text[], p_terminal_ids bigint[])
 RETURNS TABLE (
     ordinal                 bigint,
     existing_restaurant_id  bigint,
@@ -29,7 +31,8 @@ RETURNS TABLE (
     card_valid_until        date,
     meals_today             bigint,
     closed_periods          text[],
-    closed_ats              timestamptz[]
+    closed_ats              timestamptz[],
+    terminal_rate_bp        integer
 )
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
@@ -45,9 +48,9 @@ BEGIN
            (SELECT count(*) FROM ledger.entries d
              WHERE d.kind = 'meal' AND d.card_no = m.card_no AND d.local_date = m.local_date
                AND (SELECT v.id FROM ledger.entries v WHERE v.voided_entry_id = d.id) IS NULL),
-           closed.periods, closed.ats
-    FROM unnest(p_ids, p_card_nos, p_local_dates, p_periods, p_fingerprints) WITH ORDINALITY
-         AS m(id, card_no, local_date, period, fingerprint, ordinal)
+           closed.periods, closed.ats, live.rate_bp
+    FROM unnest(p_ids, p_card_nos, p_local_dates, p_periods, p_fingerprints, p_terminal_ids) WITH ORDINALITY
+         AS m(id, card_no, local_date, period, fingerprint, terminal_id, ordinal)
     CROSS JOIN (SELECT coalesce(array_agg(p.period ORDER BY p.period), '{}'),
                        coalesce(array_agg(p.closed_at ORDER BY p.period), '{}')
                 FROM ledger.periods p
@@ -55,11 +58,13 @@ BEGIN
                ) AS closed(periods, ats)
     LEFT JOIN LATERAL (SELECT * FROM ledger.entries x WHERE x.id = m.id LIMIT 1) e ON true
     LEFT JOIN LATERAL (SELECT * FROM ledger.cards x WHERE x.card_no = m.card_no LIMIT 1) c ON true
+    LEFT JOIN LATERAL (SELECT r.rate_bp FROM ledger.terminals t JOIN ledger.restaurants r ON r.id = t.restaurant_id
+                       WHERE t.id = m.terminal_id AND t.revoked_at IS NULL LIMIT 1) live ON true
     ORDER BY m.ordinal;
 END $$;
 
-REVOKE ALL ON FUNCTION ledger.meal_contexts(uuid[], text[], date[], text[], text[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ledger.meal_contexts(uuid[], text[], date[], text[], text[]) TO ledger_app;
+REVOKE ALL ON FUNCTION ledger.meal_contexts(uuid[], text[], date[], text[], text[], bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger.meal_contexts(uuid[], text[], date[], text[], text[], bigint[]) TO ledger_app;
 
 DROP FUNCTION ledger.meal_context(uuid, text, date, text, bytea);
 

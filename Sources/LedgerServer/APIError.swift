@@ -17,7 +17,7 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         self.field = field
     }
 
-    /// The answer for a ledger refusal: 400, 404, 409, 422 or 503 by code.
+    /// The answer for a ledger refusal: 400, 401, 404, 409, 422 or 503 by code.
     public init(_ error: LedgerError) {
         let status: HTTPResponse.Status = switch error.code {
         case .validationFailed: .badRequest
@@ -26,11 +26,12 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         case .cardInactive, .cardExpired, .dailyLimitReached, .payableMismatch, .tooLate, .clockSkew, .notEligible:
             .unprocessableContent
         case .unavailable: .serviceUnavailable
+        case .unauthorized: .unauthorized
         }
         self.init(status, error.code.rawValue, error.message, field: error.field)
     }
 
-    static let unauthorized = APIError(.unauthorized, "unauthorized", "a valid terminal token is required: send 'Authorization: Bearer <token>' with the token printed by 'ledgerctl terminal add'")
+    static let unauthorized = APIError(LedgerError.unauthorized)
     static let unavailable = APIError(.serviceUnavailable, "unavailable", "the ledger database is unavailable: nothing was recorded; send the same request again in a few seconds")
     static let notFound = APIError(.notFound, "not_found", "no such resource")
 

@@ -37,9 +37,11 @@ public func buildRouter(ledger: Ledger, metrics: MetricsEndpoint? = nil) -> Rout
     router.add(middleware: MetricsMiddleware())
     HealthController(pool: ledger.pool).addRoutes(to: router)
     metrics?.addRoutes(to: router)
-    let v1 = router.group("v1").add(middleware: TerminalAuthenticator(ledger: ledger))
-    MealController(ledger: ledger).addRoutes(to: v1)
-    DeliveryController(ledger: ledger).addRoutes(to: v1)
+    let v1 = router.group("v1")
+    let lookedUp = v1.group().add(middleware: TerminalAuthenticator(ledger: ledger, check: .everyRequest))
+    let checkedByTheWrite = v1.group().add(middleware: TerminalAuthenticator(ledger: ledger, check: .byTheWrite))
+    MealController(ledger: ledger).addRoutes(to: lookedUp, mealWrites: checkedByTheWrite)
+    DeliveryController(ledger: ledger).addRoutes(to: lookedUp)
     return router
 }
 

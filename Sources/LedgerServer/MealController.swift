@@ -10,9 +10,10 @@ struct MealController {
     /// The most items a batch may carry.
     static let batchLimit = 1000
 
-    func addRoutes(to group: RouterGroup<LedgerRequestContext>) {
+    /// `mealWrites` carries `POST /v1/meals` only: its transaction checks the terminal itself.
+    func addRoutes(to group: RouterGroup<LedgerRequestContext>, mealWrites: RouterGroup<LedgerRequestContext>) {
         group.get("cards/:card_no", use: checkCard)
-        group.post("meals", use: recordMeal)
+        mealWrites.post("meals", use: recordMeal)
         group.post("meals/batch", use: recordBatch)
         group.post("meals/:id/void", use: voidMeal)
     }

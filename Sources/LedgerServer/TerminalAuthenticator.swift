@@ -4,9 +4,20 @@ import LedgerStore
 import Logging
 
 /// Finds the terminal from `Authorization: Bearer <token>`; refuses the request with 401 otherwise.
-/// A revoked token is refused from the next request on: tokens are looked up, not cached.
+/// A revoked token is refused from the next request on, whichever way it is checked.
 struct TerminalAuthenticator: RouterMiddleware {
+    /// How a request's token is checked.
+    enum Check: Sendable {
+        /// Looked up in the database for every request.
+        case everyRequest
+        /// Its terminal remembered after the first lookup; the route's own transaction checks that the terminal is
+        /// still live (`POST /v1/meals`). A request that fails otherwise has its token looked up before the error is
+        /// answered, so that a revoked terminal never learns more than 401.
+        case byTheWrite
+    }
+
     let ledger: Ledger
+    let check: Check
 
     func handle(
         _ request: Request, context: LedgerRequestContext,
@@ -15,12 +26,20 @@ struct TerminalAuthenticator: RouterMiddleware {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw APIError.unauthorized
         }
-        var token = header.dropFirst("Bearer ".count)
-        while token.first?.isWhitespace == true { token.removeFirst() }
-        while token.last?.isWhitespace == true { token.removeLast() }
+        var trimmed = header.dropFirst("Bearer ".count)
+        while trimmed.first?.isWhitespace == true { trimmed.removeFirst() }
+        while trimmed.last?.isWhitespace == true { trimmed.removeLast() }
+        let token = String(trimmed)
         let terminal: TerminalIdentity?
+        var fromMemory = false
         do {
-            terminal = try await ledger.authenticate(token: String(token))
+            switch check {
+            case .everyRequest:
+                terminal = try await ledger.authenticate(token: token)
+            case .byTheWrite:
+                let found = try await ledger.rememberedTerminal(token: token)
+                (terminal, fromMemory) = (found?.terminal, found?.fromMemory ?? false)
+            }
         } catch {
             throw ErrorMapper.apiError(for: error, logger: context.logger)
         }
@@ -30,6 +49,17 @@ struct TerminalAuthenticator: RouterMiddleware {
         let label = "\(terminal.restaurantCode)/\(terminal.terminalName)"
         context.facts.terminalLabel = label
         context.logger[metadataKey: "ledger.terminal"] = .string(label)
-        return try await next(request, context)
+        guard fromMemory else { return try await next(request, context) }
+        do {
+            return try await next(request, context)
+        } catch let error as LedgerError where error.code == .unauthorized {
+            throw error
+        } catch {
+            guard try await ledger.authenticate(token: token) != nil else {
+                ledger.forgetTerminal(terminal)
+                throw APIError.unauthorized
+            }
+            throw error
+        }
     }
 }

@@ -14,6 +14,7 @@ public struct Ledger: Sendable {
     private let mealGroups: BatchingQueue<MealSubmission, Recorded<Meal>>
     /// Bearer tokens waiting to be looked up together.
     private let tokenLookups: BatchingQueue<String, TerminalIdentity?>
+    private let terminalMemory = TerminalMemory()
 
     /// - Parameter mealGroupsInFlight: how many transactions of meals may run at once; meals that arrive while
     ///   they all run wait and are committed together in the next (group commit). Token lookups are grouped alike.
@@ -57,6 +58,21 @@ public struct Ledger: Sendable {
         try await tokenLookups.submit([token])[0].get()
     }
 
+    /// The terminal a token belongs to, looked up once and then remembered (`fromMemory`), or nil for a token
+    /// unknown or revoked at its lookup. Only for `recordMeal`, whose transaction checks that the terminal is still
+    /// live: a remembered terminal may have been revoked since.
+    public func rememberedTerminal(token: String) async throws -> (terminal: TerminalIdentity, fromMemory: Bool)? {
+        if let terminal = terminalMemory.terminal(for: token) { return (terminal, true) }
+        guard let terminal = try await authenticate(token: token) else { return nil }
+        terminalMemory.remember(terminal, for: token)
+        return (terminal, false)
+    }
+
+    /// Stops remembering the tokens of a terminal found revoked.
+    public func forgetTerminal(_ terminal: TerminalIdentity) {
+        terminalMemory.forget(terminalID: terminal.terminalID)
+    }
+
     /// What a terminal may know of a card today.
     public func checkCard(_ number: CardNumber, by terminal: TerminalIdentity) async throws -> CardCheck {
         let (settings, now) = (self.settings, clock())
@@ -71,6 +87,7 @@ public struct Ledger: Sendable {
     }
 
     /// Records meals judged one after the other in this order, each exactly as `recordMeal` would; one outcome each.
+    /// Each is refused as `unauthorized` if the terminal has been revoked.
     public func recordMeals(_ requests: [MealRequest], by terminal: TerminalIdentity) async -> [Result<Recorded<Meal>, any Error>] {
         var outcomes = [Result<Recorded<Meal>, any Error>?](repeating: nil, count: requests.count)
         var pending = Array(requests.indices)
@@ -88,6 +105,7 @@ public struct Ledger: Sendable {
             }
             pending = again
         }
+        if outcomes.contains(where: { $0?.refusal == .unauthorized }) { forgetTerminal(terminal) }
         return outcomes.map { $0! }
     }
 

@@ -12,4 +12,7 @@ extension LedgerError {
     static func clockSkew(field: String, maxSkew: Duration) -> LedgerError {
         LedgerError(.clockSkew, "\(field) is more than \(maxSkew) ahead of the server's clock: set the terminal's clock right and send again", field: field)
     }
+
+    /// The answer to a request whose token is unknown or whose terminal was revoked.
+    public static let unauthorized = LedgerError(.unauthorized, "a valid terminal token is required: send 'Authorization: Bearer <token>' with the token printed by 'ledgerctl terminal add'")
 }

@@ -19,6 +19,7 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case clockSkew = "clock_skew"
         case notEligible = "not_eligible"
         case unavailable
+        case unauthorized
         case alreadyExists = "already_exists"
     }
 

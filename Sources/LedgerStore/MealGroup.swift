@@ -10,7 +10,8 @@ struct MealSubmission: Sendable {
 
 extension Meals {
     /// Records a group of meals in the caller's transaction, judging each exactly as if it had come alone, one after
-    /// the other in the group's order: business rules 1 to 5 of PRODUCT.md. Three round trips whatever the group's
+    /// the other in the group's order: business rules 1 to 5 of PRODUCT.md. A meal of a terminal revoked meanwhile is
+    /// refused as `unauthorized`. Three round trips whatever the group's
     /// size: the context of every meal (`ledger.meal_contexts`, which locks the cards), the late periods when there
     /// are any, and one `INSERT` of every accepted meal.
     ///
@@ -24,10 +25,11 @@ extension Meals {
         let fingerprints = group.map { $0.request.fingerprint(restaurantID: $0.terminal.restaurantID) }
         let contexts = try db.query("""
             SELECT existing_restaurant_id, existing_kind, existing_matches, card_found, card_category, card_status,
-                   card_birth_date::text, card_valid_from::text, card_valid_until::text, meals_today, closed_periods, closed_ats
+                   card_birth_date::text, card_valid_from::text, card_valid_until::text, meals_today, closed_periods, closed_ats,
+                   terminal_rate_bp
             FROM ledger.meal_contexts(\(group.map(\.request.id))::uuid[], \(group.map(\.request.cardNumber.value))::text[],
                                       \(localDates.map(\.description))::date[], \(localDates.map(\.period.description))::text[],
-                                      \(fingerprints)::text[])
+                                      \(fingerprints)::text[], \(group.map(\.terminal.terminalID))::int8[])
             ORDER BY ordinal
             """)
         guard contexts.count == group.count else {
@@ -122,6 +124,8 @@ private struct GroupJudgement {
         on db: PostgresConnection
     ) throws -> Recorded<Meal> {
         let (request, terminal) = (submission.request, submission.terminal)
+        // The terminal may have been revoked since its token was looked up; its restaurant's rate is read afresh.
+        guard let rate = try context.decode(12, as: Int32?.self) else { throw LedgerError.unauthorized }
         if let earlier = acceptedByID[request.id].map({ accepted[$0] }) {
             guard earlier.fingerprint == fingerprint else { throw LedgerError.conflict(reusing: request.id) }
             replayOf[index] = earlier.index
@@ -149,7 +153,7 @@ private struct GroupJudgement {
             category = card.category
         }
 
-        let price = try Pricing.price(gross: request.gross, rate: Rate(basisPoints: terminal.rateBasisPoints))
+        let price = try Pricing.price(gross: request.gross, rate: Rate(basisPoints: rate))
         do {
             try price.checkPayable(request.claimedPayable)
         } catch let error as DomainError {
@@ -170,7 +174,7 @@ private struct GroupJudgement {
         let meal = Meal(
             id: request.id, restaurantCode: terminal.restaurantCode, cardNumber: request.cardNumber.value,
             credential: request.credential, occurredAt: request.occurredAt, gross: price.gross,
-            rateBasisPoints: terminal.rateBasisPoints, payable: price.payable, discount: price.discount,
+            rateBasisPoints: rate, payable: price.payable, discount: price.discount,
             period: period, late: late)
         acceptedByID[request.id] = accepted.count
         acceptedPerCardDay[cardDay, default: 0] += 1
@@ -184,7 +188,7 @@ private struct GroupJudgement {
 
 extension Result where Failure == any Error {
     /// The ledger's refusal code, when this is a refusal.
-    fileprivate var refusal: LedgerError.Code? {
+    var refusal: LedgerError.Code? {
         guard case .failure(let error as LedgerError) = self else { return nil }
         return error.code
     }

@@ -131,6 +131,46 @@ struct VoidAndBatchTests {
         }
     }
 
+    @Test("a token that posted meals before is refused as soon as it is revoked: meals, bad meals, replays, cards, batches")
+    func revokedAfterUse() async throws {
+        let world = try TestWorld.make()
+        let card = try TestWorld.addCard()
+        try await world.test { client in
+            let first = mealBody(card: card)
+            #expect(try await client.call(.post, "/v1/meals", token: world.token, body: first).status == .created)
+            #expect(try await client.call(.post, "/v1/meals", token: world.token, body: mealBody(card: card)).status == .created)
+            try TestDatabase.withConnection { db in try Terminals.revoke(restaurant: world.restaurant, name: "till-1", on: db) }
+
+            var badBody = mealBody(card: card)
+            badBody["gross_fen"] = "lots"
+            let bad = try await client.call(.post, "/v1/meals", token: world.token, body: badBody)
+            #expect(bad.status == .unauthorized)
+            #expect(bad.error == "unauthorized")
+            #expect(try await client.call(.post, "/v1/meals", token: world.token, body: first).status == .unauthorized)
+            #expect(try await client.call(.post, "/v1/meals", token: world.token, body: mealBody(card: card)).status == .unauthorized)
+            #expect(try await client.call(.get, "/v1/cards/\(card)", token: world.token).status == .unauthorized)
+            #expect(try await client.call(.post, "/v1/meals/batch", token: world.token,
+                                          body: ["meals": [mealBody(card: card)]]).status == .unauthorized)
+            #expect(try mealCount(card: card) == 2)
+        }
+    }
+
+    @Test("a remembered terminal is checked by the meal's own transaction, which reads its restaurant's rate afresh")
+    func rememberedTerminalIsCheckedByTheWrite() async throws {
+        let world = try TestWorld.make(rate: 8500)
+        let card = try TestWorld.addCard()
+        try await world.test { client in
+            #expect(try await client.call(.post, "/v1/meals", token: world.token, body: mealBody(card: card, gross: 1000)).status == .created)
+            try TestDatabase.withConnection { db in
+                try db.execute(script: "UPDATE ledger.restaurants SET rate_bp = 8000 WHERE code = '\(world.restaurant)'")
+            }
+            let second = try await client.call(.post, "/v1/meals", token: world.token, body: mealBody(card: card, gross: 1000))
+            #expect(second.status == .created)
+            #expect(second["rate_bp"] as? Int == 8000)
+            #expect(second["payable_fen"] as? Int == 800)
+        }
+    }
+
     @Test("/healthz answers without a token")
     func health() async throws {
         let world = try TestWorld.make()

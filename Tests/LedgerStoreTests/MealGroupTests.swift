@@ -63,7 +63,7 @@ struct MealGroupTests {
             #expect(replay.value == created.value)
             #expect(throws: LedgerError.conflict(reusing: first.id)) { try outcomes[2].get() }
             for index in 3...5 { #expect(try !outcomes[index].get().isReplay) }
-            #expect((outcomes[6].failureCode) == .dailyLimitReached)
+            #expect(outcomes[6].refusal == .dailyLimitReached)
             #expect(try !outcomes[7].get().isReplay)
 
             #expect(try storedMeals(card: "CARD0001", on: db) == [first.id])
@@ -120,11 +120,6 @@ struct MealGroupTests {
 }
 
 extension Result where Failure == any Error {
-    var failureCode: LedgerError.Code? {
-        guard case .failure(let error as LedgerError) = self else { return nil }
-        return error.code
-    }
-
     var isLostRace: Bool {
         guard case .failure(let error) = self else { return false }
         return error is RaceLost
