@@ -185,33 +185,36 @@ public enum Reconciliations {
         var figures: [String: Figures] = [:]
         var splits: [String: [MealSplit]] = [:]
         let rows = try db.query("""
-            WITH v AS (SELECT voided_entry_id AS meal_id FROM ledger.entries WHERE kind = 'void' AND period = \(p)),
-            x AS (
-                SELECT e.restaurant_id, e.card_no, e.credential, coalesce(e.category, '-') AS category, e.gross_fen, e.discount_fen,
-                       e.payable_fen, e.late, v.meal_id IS NOT NULL AS voided, 1 AS sign
-                FROM ledger.entries e LEFT JOIN v ON v.meal_id = e.id
-                WHERE e.kind = 'meal' AND e.period = \(p)
-                UNION ALL
-                SELECT m.restaurant_id, m.card_no, m.credential, coalesce(m.category, '-'), m.gross_fen, m.discount_fen,
-                       m.payable_fen, false, true, -1
-                FROM v JOIN ledger.entries m ON m.id = v.meal_id
-                WHERE m.period <> \(p)
+            -- The meals undone by this period's voids (few: found through the voids' index), whatever their period.
+            WITH voided AS (
+                SELECT m.restaurant_id, m.credential, coalesce(m.category, '-') AS category, m.card_no, m.period = \(p) AS own,
+                       m.gross_fen, m.discount_fen, m.payable_fen
+                FROM ledger.entries v JOIN ledger.entries m ON m.id = v.voided_entry_id
+                WHERE v.kind = 'void' AND v.period = \(p)
             ),
-            -- First per card (a hash aggregate over the entries), then per restaurant and per slice from those few rows.
+            -- Per card: the period's meals in one hash aggregate, less the voided meals. A card is a cardholder of the
+            -- period when it has more meals in the period than voids of those meals.
             s AS (
-                SELECT restaurant_id, credential, category, card_no,
-                       count(*) FILTER (WHERE sign = 1) AS meals, count(*) FILTER (WHERE voided) AS voided,
-                       count(*) FILTER (WHERE late) AS late, bool_or(sign = 1 AND NOT voided) AS holder,
-                       sum(CASE WHEN voided AND sign = 1 THEN 0 ELSE sign * gross_fen END) AS gross,
-                       sum(CASE WHEN voided AND sign = 1 THEN 0 ELSE sign * discount_fen END) AS discount,
-                       sum(CASE WHEN voided AND sign = 1 THEN 0 ELSE sign * payable_fen END) AS payable,
-                       sum(CASE WHEN voided AND sign = 1 THEN 0 ELSE sign END) AS net
-                FROM x GROUP BY restaurant_id, credential, category, card_no
+                SELECT restaurant_id, credential, category, card_no, sum(meals)::bigint AS meals, sum(voided)::bigint AS voided,
+                       sum(late)::bigint AS late, sum(meals) > sum(own_voided) AS holder, sum(gross)::bigint AS gross,
+                       sum(discount)::bigint AS discount, sum(payable)::bigint AS payable
+                FROM (
+                    SELECT restaurant_id, credential, coalesce(category, '-') AS category, card_no, count(*) AS meals, 0 AS voided,
+                           0 AS own_voided, count(*) FILTER (WHERE late) AS late, sum(gross_fen)::bigint AS gross,
+                           sum(discount_fen)::bigint AS discount, sum(payable_fen)::bigint AS payable
+                    FROM ledger.entries WHERE kind = 'meal' AND period = \(p)
+                    GROUP BY 1, 2, 3, 4
+                    UNION ALL
+                    SELECT restaurant_id, credential, category, card_no, 0, count(*), count(*) FILTER (WHERE own), 0,
+                           -sum(gross_fen)::bigint, -sum(discount_fen)::bigint, -sum(payable_fen)::bigint
+                    FROM voided GROUP BY 1, 2, 3, 4
+                ) per_card
+                GROUP BY 1, 2, 3, 4
             )
             SELECT r.code, s.credential, s.category, grouping(s.credential, s.category),
                    sum(meals)::bigint, sum(voided)::bigint, sum(late)::bigint, count(DISTINCT card_no) FILTER (WHERE holder),
                    coalesce(sum(gross), 0)::bigint, coalesce(sum(discount), 0)::bigint, coalesce(sum(payable), 0)::bigint,
-                   coalesce(sum(net), 0)::bigint
+                   coalesce(sum(meals - voided), 0)::bigint
             FROM s JOIN ledger.restaurants r ON r.id = s.restaurant_id
             GROUP BY GROUPING SETS ((r.code), (r.code, s.credential, s.category))
             ORDER BY r.code, grouping(s.credential, s.category) DESC, s.credential, s.category
@@ -278,7 +281,7 @@ public enum Reconciliations {
                 SELECT e.id, e.restaurant_id, e.card_no, e.credential, e.occurred_at, e.local_date, e.gross_fen
                 FROM ledger.entries e
                 WHERE e.kind = 'meal' AND e.period = \(p)
-                  AND NOT EXISTS (SELECT 1 FROM ledger.entries v WHERE v.voided_entry_id = e.id AND v.period = \(p))
+                  AND NOT EXISTS (SELECT 1 FROM ledger.entries v WHERE v.kind = 'void' AND v.voided_entry_id = e.id AND v.period = \(p))
             ),
             -- Only cards seen at two restaurants or more need their meals in time order.
             multi AS (SELECT card_no FROM live GROUP BY card_no HAVING min(restaurant_id) <> max(restaurant_id)),
