@@ -260,7 +260,8 @@ public enum Reconciliations {
         return totals
     }
 
-    /// Steps 3 and 5 around the totals and anomalies: statements against the ledger, deliveries, subsidies, history.
+    /// The report from the totals and anomalies: the statements matched against the ledger (step 3), deliveries,
+    /// subsidies (step 5) and the months compared.
     private static func compute(
         period: Period, statements: [String: [StatementLine]]?, settings: LedgerSettings, totals: Totals, findings: Findings,
         on db: PostgresConnection
