@@ -32,11 +32,11 @@ extension Ledgerctl {
             let language = try ReportOptions.language(lang)
             let parsed = try statements.map(Self.readStatements)
             let report = try CommandSupport.withDatabase { db, configuration in
-                // A second connection computes the seal while the first computes the figures.
-                let sealConnection = dryRun ? nil : try CommandSupport.connect(configuration)
-                defer { sealConnection?.close() }
+                // A second connection takes the seal (in a dry run, the anomalies) while the first computes the figures.
+                let helper = try CommandSupport.connect(configuration)
+                defer { helper.close() }
                 return try Reconciliations.run(period: month, statements: parsed, dryRun: dryRun, settings: configuration.settings, on: db,
-                                               sealConnection: sealConnection)
+                                               helper: helper)
             }
             let files = try ReportOptions.write(report, formats: [.csv, .html], language: language, to: out)
             let t = report.total

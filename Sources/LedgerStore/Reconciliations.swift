@@ -25,11 +25,12 @@ public enum Reconciliations {
     /// commit first and later ones find the period closed and are booked late into the next one), every figure is
     /// recomputed from the entries, and unless `dryRun` the run is stored, the period sealed and closed.
     ///
-    /// `sealConnection`, an idle connection to the same database, lets the seal be computed on it while `db` computes
-    /// the figures, both reading the snapshot `db`'s transaction exports once the period is locked.
+    /// `helper`, an idle connection to the same database, takes part of the work while `db` does the rest, both
+    /// reading the snapshot `db`'s transaction exports once the period is locked: the seal in a close, the anomalies in
+    /// a dry run.
     public static func run(
         period: Period, statements: [String: [StatementLine]]?, dryRun: Bool, settings: LedgerSettings, on db: PostgresConnection,
-        sealConnection: PostgresConnection? = nil
+        helper: PostgresConnection? = nil
     ) throws -> SubsidyReport {
         try db.transaction { db in
             _ = try db.query("SELECT pg_advisory_xact_lock(\(advisoryLock))")
@@ -54,16 +55,29 @@ public enum Reconciliations {
             }
             // The transaction's time: the close's closed_at, which the report shows.
             let now = try db.query("SELECT now()").single().decode(0, as: Date.self)
-            let figures = { try compute(period: period, statements: statements, settings: settings, on: db) }
-            guard !dryRun else { return try figures().report }
+            let snapshot = try helper.map { _ in try db.query("SELECT pg_export_snapshot()").single().decode(0, as: String.self) }
+            if dryRun {
+                let findings: Findings, totals: Totals
+                if let helper, let snapshot {
+                    (findings, totals) = try concurrently(
+                        { try onSnapshot(snapshot, on: helper) { try anomalies(period: period, settings: settings, on: $0) } },
+                        { try Self.totals(period: period, on: db) })
+                } else {
+                    (findings, totals) = (try anomalies(period: period, settings: settings, on: db), try Self.totals(period: period, on: db))
+                }
+                return try compute(period: period, statements: statements, settings: settings, totals: totals, findings: findings, on: db).report
+            }
 
+            let figures = {
+                try compute(period: period, statements: statements, settings: settings, totals: totals(period: period, on: db),
+                            findings: anomalies(period: period, settings: settings, on: db), on: db)
+            }
             var report: Computed, digest: String
-            if let sealConnection {
-                let snapshot = try db.query("SELECT pg_export_snapshot()").single().decode(0, as: String.self)
-                (digest, report) = try concurrently({ try seal(period: period, snapshot: snapshot, on: sealConnection) }, figures)
+            if let helper, let snapshot {
+                (digest, report) = try concurrently({ try onSnapshot(snapshot, on: helper) { try seal(period: period, on: $0) } }, figures)
             } else {
                 report = try figures()
-                digest = try seal(period: period, snapshot: nil, on: db)
+                digest = try seal(period: period, on: db)
             }
             let entries = report.report.entries
             report.report = report.report.sealed(closedAt: RFC3339.format(now, in: settings.timeZone), digest: digest)
@@ -124,11 +138,14 @@ public enum Reconciliations {
         _ = try db.query("SET LOCAL jit = off")
     }
 
-    /// The period's digest by the current seal recipe. With `snapshot`, `db` is a second connection: the digest is
-    /// computed in a transaction of its own that reads the snapshot the close exported.
-    private static func seal(period: Period, snapshot: String?, on db: PostgresConnection) throws -> String {
-        let digest = PostgresQuery("SELECT ledger.seal_digest(\(period.description), \(sealVersion))")
-        guard let snapshot else { return try db.query(digest).single().decode(0) }
+    /// The period's digest by the current seal recipe.
+    private static func seal(period: Period, on db: PostgresConnection) throws -> String {
+        try db.query("SELECT ledger.seal_digest(\(period.description), \(sealVersion))").single().decode(0)
+    }
+
+    /// Runs `work` on `db`, a second connection, in a transaction of its own that reads the snapshot the reconciliation
+    /// exported.
+    private static func onSnapshot<T>(_ snapshot: String, on db: PostgresConnection, _ work: (PostgresConnection) throws -> T) throws -> T {
         // SET TRANSACTION SNAPSHOT takes no parameter; the id comes from pg_export_snapshot (hex digits and dashes).
         guard snapshot.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
             throw PostgresError(kind: .protocolViolation, message: "pg_export_snapshot returned an unexpected id: \(snapshot)")
@@ -136,7 +153,7 @@ public enum Reconciliations {
         return try db.transaction(isolation: .repeatableRead) { db in
             _ = try db.query(PostgresQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"))
             try tuneForMonth(db)
-            return try db.query(digest).single().decode(0)
+            return try work(db)
         }
     }
 
@@ -176,42 +193,54 @@ public enum Reconciliations {
         var cardNumbers: [String]
     }
 
-    private static func compute(
-        period: Period, statements: [String: [StatementLine]]?, settings: LedgerSettings, on db: PostgresConnection
-    ) throws -> Computed {
-        let p = period.description
-        // 2. Totals per restaurant, and per restaurant, credential and category.
+    /// The meal figures of a period per restaurant code: in all, and split by credential and category.
+    struct Totals {
         struct Figures { var meals: Int64 = 0, voided: Int64 = 0, late: Int64 = 0, cardholders: Int64 = 0, gross: Int64 = 0, discount: Int64 = 0, payable: Int64 = 0 }
         var figures: [String: Figures] = [:]
         var splits: [String: [MealSplit]] = [:]
+    }
+
+    /// The anomalies of a period and the full card number of each.
+    struct Findings: Sendable {
+        var anomalies: [Anomaly] = []
+        var cardNumbers: [String] = []
+    }
+
+    /// Rule 8, step 2: totals per restaurant, and per restaurant, credential and category.
+    private static func totals(period: Period, on db: PostgresConnection) throws -> Totals {
+        let p = period.description
+        var totals = Totals()
         let rows = try db.query("""
-            WITH v AS (SELECT voided_entry_id AS meal_id FROM ledger.entries WHERE kind = 'void' AND period = \(p)),
-            x AS (
-                SELECT e.restaurant_id, e.card_no, e.credential, coalesce(e.category, '-') AS category, e.gross_fen, e.discount_fen,
-                       e.payable_fen, e.late, v.meal_id IS NOT NULL AS voided, 1 AS sign
-                FROM ledger.entries e LEFT JOIN v ON v.meal_id = e.id
-                WHERE e.kind = 'meal' AND e.period = \(p)
-                UNION ALL
-                SELECT m.restaurant_id, m.card_no, m.credential, coalesce(m.category, '-'), m.gross_fen, m.discount_fen,
-                       m.payable_fen, false, true, -1
-                FROM v JOIN ledger.entries m ON m.id = v.meal_id
-                WHERE m.period <> \(p)
+            -- The meals undone by this period's voids (few: found through the voids' index), whatever their period.
+            WITH voided AS (
+                SELECT m.restaurant_id, m.credential, coalesce(m.category, '-') AS category, m.card_no, m.period = \(p) AS own,
+                       m.gross_fen, m.discount_fen, m.payable_fen
+                FROM ledger.entries v JOIN ledger.entries m ON m.id = v.voided_entry_id
+                WHERE v.kind = 'void' AND v.period = \(p)
             ),
-            -- First per card (a hash aggregate over the entries), then per restaurant and per slice from those few rows.
+            -- Per card: the period's meals in one hash aggregate, less the voided meals. A card is a cardholder of the
+            -- period when it has more meals in the period than voids of those meals.
             s AS (
-                SELECT restaurant_id, credential, category, card_no,
-                       count(*) FILTER (WHERE sign = 1) AS meals, count(*) FILTER (WHERE voided) AS voided,
-                       count(*) FILTER (WHERE late) AS late, bool_or(sign = 1 AND NOT voided) AS holder,
-                       sum(CASE WHEN voided AND sign = 1 THEN 0 ELSE sign * gross_fen END) AS gross,
-                       sum(CASE WHEN voided AND sign = 1 THEN 0 ELSE sign * discount_fen END) AS discount,
-                       sum(CASE WHEN voided AND sign = 1 THEN 0 ELSE sign * payable_fen END) AS payable,
-                       sum(CASE WHEN voided AND sign = 1 THEN 0 ELSE sign END) AS net
-                FROM x GROUP BY restaurant_id, credential, category, card_no
+                SELECT restaurant_id, credential, category, card_no, sum(meals)::bigint AS meals, sum(voided)::bigint AS voided,
+                       sum(late)::bigint AS late, sum(meals) > sum(own_voided) AS holder, sum(gross)::bigint AS gross,
+                       sum(discount)::bigint AS discount, sum(payable)::bigint AS payable
+                FROM (
+                    SELECT restaurant_id, credential, coalesce(category, '-') AS category, card_no, count(*) AS meals, 0 AS voided,
+                           0 AS own_voided, count(*) FILTER (WHERE late) AS late, sum(gross_fen)::bigint AS gross,
+                           sum(discount_fen)::bigint AS discount, sum(payable_fen)::bigint AS payable
+                    FROM ledger.entries WHERE kind = 'meal' AND period = \(p)
+                    GROUP BY 1, 2, 3, 4
+                    UNION ALL
+                    SELECT restaurant_id, credential, category, card_no, 0, count(*), count(*) FILTER (WHERE own), 0,
+                           -sum(gross_fen)::bigint, -sum(discount_fen)::bigint, -sum(payable_fen)::bigint
+                    FROM voided GROUP BY 1, 2, 3, 4
+                ) per_card
+                GROUP BY 1, 2, 3, 4
             )
             SELECT r.code, s.credential, s.category, grouping(s.credential, s.category),
                    sum(meals)::bigint, sum(voided)::bigint, sum(late)::bigint, count(DISTINCT card_no) FILTER (WHERE holder),
                    coalesce(sum(gross), 0)::bigint, coalesce(sum(discount), 0)::bigint, coalesce(sum(payable), 0)::bigint,
-                   coalesce(sum(net), 0)::bigint
+                   coalesce(sum(meals - voided), 0)::bigint
             FROM s JOIN ledger.restaurants r ON r.id = s.restaurant_id
             GROUP BY GROUPING SETS ((r.code), (r.code, s.credential, s.category))
             ORDER BY r.code, grouping(s.credential, s.category) DESC, s.credential, s.category
@@ -219,15 +248,26 @@ public enum Reconciliations {
         for row in rows {
             let code = try row.decode(0, as: String.self)
             if try row.decode(3, as: Int.self) != 0 {
-                figures[code] = Figures(
+                totals.figures[code] = Totals.Figures(
                     meals: try row.decode(4), voided: try row.decode(5), late: try row.decode(6), cardholders: try row.decode(7),
                     gross: try row.decode(8), discount: try row.decode(9), payable: try row.decode(10))
             } else {
-                splits[code, default: []].append(MealSplit(
+                totals.splits[code, default: []].append(MealSplit(
                     credential: try row.decode(1), category: try row.decode(2), meals: try row.decode(11),
                     grossFen: try row.decode(8), discountFen: try row.decode(9)))
             }
         }
+        return totals
+    }
+
+    /// The report from the totals and anomalies: the statements matched against the ledger (step 3), deliveries,
+    /// subsidies (step 5) and the months compared.
+    private static func compute(
+        period: Period, statements: [String: [StatementLine]]?, settings: LedgerSettings, totals: Totals, findings: Findings,
+        on db: PostgresConnection
+    ) throws -> Computed {
+        let p = period.description
+        let figures = totals.figures
         var deliveries: [String: DeliveryFigures] = [:]
         for line in try Deliveries.figures(period: period, on: db) {
             if let code = line.restaurantCode { deliveries[code] = line }
@@ -241,13 +281,13 @@ public enum Reconciliations {
 
         // 5. Subsidy per restaurant.
         let lines = codes.map { code in
-            let f = figures[code] ?? Figures(), d = deliveries[code]
+            let f = figures[code] ?? Totals.Figures(), d = deliveries[code]
             return RestaurantLine(
                 code: code, name: names[code] ?? code, meals: f.meals, voidedMeals: f.voided, lateEntries: f.late,
                 cardholders: f.cardholders, grossFen: f.gross, discountFen: f.discount, payableFen: f.payable,
                 deliveriesRequested: d?.requested ?? 0, deliveriesDelivered: d?.delivered ?? 0, deliveriesFailed: d?.failed ?? 0,
                 deliveriesCancelled: d?.cancelled ?? 0, terms: Subsidy.termsInForce(allTerms[code] ?? [], for: period),
-                splits: splits[code] ?? [])
+                splits: totals.splits[code] ?? [])
         }
 
         // 3. Statements against the ledger.
@@ -268,17 +308,35 @@ public enum Reconciliations {
             breaks += StatementMatch.breaks(restaurant: code, ledger: ledger, statement: statement)
         }
 
-        // 4. Anomalies, over the period's meals that are not voided.
+        // The earlier closed months, for the comparison.
+        let history = try db.query("""
+            SELECT r.period, coalesce(sum(s.discount_fen), 0), coalesce(sum(s.subsidy_fen), 0)
+            FROM ledger.reconciliation_runs r LEFT JOIN ledger.subsidy_lines s ON s.run_id = r.id
+            WHERE r.period < \(p)
+            GROUP BY r.period ORDER BY r.period DESC LIMIT 6
+            """).map { row in
+            PeriodTotals(period: try row.decode(0), discountFen: try row.decode(1), subsidyFen: try row.decode(2))
+        }.reversed()
+        let entries = try db.query("SELECT count(*) FROM ledger.entries WHERE period = \(p)").single().decode(0, as: Int64.self)
+
+        return Computed(report: SubsidyReport(
+            period: p, closed: false, closedAt: nil, digest: nil, entries: entries, timeZone: settings.timeZone.identifier,
+            dailyLimit: settings.dailyLimit.maxMeals,
+            restaurants: lines, breaks: breaks, anomalies: findings.anomalies, history: Array(history)), cardNumbers: findings.cardNumbers)
+    }
+
+    /// Step 4: the anomalies, over the period's meals that are not voided.
+    private static func anomalies(period: Period, settings: LedgerSettings, on db: PostgresConnection) throws -> Findings {
+        let p = period.description
         let limit = settings.dailyLimit.maxMeals
         let tz = settings.timeZone.identifier
-        var anomalies: [Anomaly] = []
-        var cardNumbers: [String] = []
+        var findings = Findings()
         for row in try db.query("""
             WITH live AS MATERIALIZED (
                 SELECT e.id, e.restaurant_id, e.card_no, e.credential, e.occurred_at, e.local_date, e.gross_fen
                 FROM ledger.entries e
                 WHERE e.kind = 'meal' AND e.period = \(p)
-                  AND NOT EXISTS (SELECT 1 FROM ledger.entries v WHERE v.voided_entry_id = e.id AND v.period = \(p))
+                  AND NOT EXISTS (SELECT 1 FROM ledger.entries v WHERE v.kind = 'void' AND v.voided_entry_id = e.id AND v.period = \(p))
             ),
             -- Only cards seen at two restaurants or more need their meals in time order.
             multi AS (SELECT card_no FROM live GROUP BY card_no HAVING min(restaurant_id) <> max(restaurant_id)),
@@ -324,25 +382,12 @@ public enum Reconciliations {
             SELECT kind, card_no, ids, detail FROM found ORDER BY kind, card_no, ids[1]
             """) {
             let card = try row.decode(1, as: String.self)
-            anomalies.append(Anomaly(
+            findings.anomalies.append(Anomaly(
                 kind: AnomalyKind(rawValue: try row.decode(0, as: String.self)) ?? .repeatedAmount,
                 card: "****" + card.suffix(4), entryIDs: try row.decode(2, as: [UUID].self), detail: try row.decode(3)))
-            cardNumbers.append(card)
+            findings.cardNumbers.append(card)
         }
 
-        // The earlier closed months, for the comparison.
-        let history = try db.query("""
-            SELECT r.period, coalesce(sum(s.discount_fen), 0), coalesce(sum(s.subsidy_fen), 0)
-            FROM ledger.reconciliation_runs r LEFT JOIN ledger.subsidy_lines s ON s.run_id = r.id
-            WHERE r.period < \(p)
-            GROUP BY r.period ORDER BY r.period DESC LIMIT 6
-            """).map { row in
-            PeriodTotals(period: try row.decode(0), discountFen: try row.decode(1), subsidyFen: try row.decode(2))
-        }.reversed()
-        let entries = try db.query("SELECT count(*) FROM ledger.entries WHERE period = \(p)").single().decode(0, as: Int64.self)
-
-        return Computed(report: SubsidyReport(
-            period: p, closed: false, closedAt: nil, digest: nil, entries: entries, timeZone: tz, dailyLimit: limit,
-            restaurants: lines, breaks: breaks, anomalies: anomalies, history: Array(history)), cardNumbers: cardNumbers)
+        return findings
     }
 }

@@ -57,10 +57,10 @@ struct ReconcileConcurrencyTests {
                 group.addTask {
                     // Close once a quarter of the meals are in, while the rest are still coming.
                     while acknowledged.meals.withLock({ $0.count }) < 50 { try await Task.sleep(for: .milliseconds(2)) }
-                    let db = try scratch.connect(), sealConnection = try scratch.connect()
-                    defer { db.close(); sealConnection.close() }
+                    let db = try scratch.connect(), helper = try scratch.connect()
+                    defer { db.close(); helper.close() }
                     return try Reconciliations.run(period: period, statements: nil, dryRun: false, settings: settings, on: db,
-                                                   sealConnection: sealConnection)
+                                                   helper: helper)
                 }
                 var report: SubsidyReport?
                 for try await result in group { if let result { report = result } }
