@@ -19,7 +19,7 @@ public struct Ledger: Sendable {
     /// - Parameter mealGroupsInFlight: how many transactions of meals may run at once; meals that arrive while
     ///   they all run wait and are committed together in the next (group commit). Token lookups are grouped alike.
     public init(
-        pool: PostgresPool, settings: LedgerSettings, mealGroupsInFlight: Int = 4,
+        pool: PostgresPool, settings: LedgerSettings, mealGroupsInFlight: Int = 1,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.pool = pool

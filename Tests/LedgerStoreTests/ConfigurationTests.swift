@@ -12,7 +12,7 @@ struct ConfigurationTests {
         #expect(configuration.settings.dailyLimit.maxMeals == 3)
         #expect(configuration.settings.deliveryMinimumAge == 80)
         #expect(configuration.poolSize == 8)
-        #expect(configuration.mealGroupsInFlight == 4)
+        #expect(configuration.mealGroupsInFlight == 1)
     }
 
     @Test("set values are used; a malformed or out-of-range value is refused naming its key", arguments: [
