@@ -9,11 +9,11 @@ struct MealSubmission: Sendable {
 }
 
 extension Meals {
-    /// Records a group of meals in the caller's transaction, judging each exactly as if it had come alone, one after
-    /// the other in the group's order: business rules 1 to 5 of PRODUCT.md. A meal of a terminal revoked meanwhile is
-    /// refused as `unauthorized`. Three round trips whatever the group's
-    /// size: the context of every meal (`ledger.meal_contexts`, which locks the cards), the late periods when there
-    /// are any, and one `INSERT` of every accepted meal.
+    /// Records a group of meals in the caller's `transaction`, and commits it, judging each exactly as if it had come
+    /// alone, one after the other in the group's order: business rules 1 to 5 of PRODUCT.md. A meal of a terminal
+    /// revoked meanwhile is refused as `unauthorized`. Two round trips whatever the group's size: `BEGIN` with the context of every meal
+    /// (`ledger.meal_contexts`, which locks the cards), then one `INSERT` of every accepted meal with `COMMIT`; a
+    /// third for the late periods when there are any.
     ///
     /// Returns one outcome per meal. `RaceLost` marks a meal to judge again in a later group: its id was written by
     /// another transaction meanwhile, or it was judged on a meal of this group that turned out not to be stored.
@@ -47,7 +47,7 @@ extension Meals {
         }
 
         try ensurePeriods(judge.latePeriods, on: db)
-        let stored = Set(try insert(judge.accepted, on: db))
+        let stored = Set(try insertAndCommit(judge.accepted, on: db))
         for lost in judge.accepted.indices where !stored.contains(judge.accepted[lost].meal.id) {
             let meal = judge.accepted[lost]
             // Another transaction stored this id first: judge it again, and whatever leaned on it being stored.
@@ -61,10 +61,11 @@ extension Meals {
         return outcomes
     }
 
-    /// Stores the accepted meals with one statement; returns the ids actually inserted.
-    private static func insert(_ meals: [AcceptedMeal], on db: PostgresConnection) throws -> [UUID] {
+    /// Stores the accepted meals with one statement, the transaction's last, and commits with it (one round trip);
+    /// returns the ids actually inserted.
+    private static func insertAndCommit(_ meals: [AcceptedMeal], on db: PostgresConnection) throws -> [UUID] {
         guard !meals.isEmpty else { return [] }
-        return try db.query("""
+        return try db.queryAndCommit("""
             INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
                                         card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
             SELECT m.id, 'meal', m.restaurant_id, m.terminal_id, m.period, m.late, m.occurred_at,

@@ -13,6 +13,7 @@ extension PostgresConnection {
     public func copyIn(_ copyStatement: String, rows: some Sequence<[String?]>) throws -> Int {
         try checkNoNUL(copyStatement)
         return try withHandle { conn -> Int in
+            try sendPendingBegin(conn)
             let start = copyStatement.withCString { PQexec(conn, $0) }
             guard let start else {
                 throw Self.connectionError(conn, fallback: "no result from libpq for COPY")

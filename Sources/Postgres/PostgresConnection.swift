@@ -42,6 +42,8 @@ public final class PostgresConnection: @unchecked Sendable {
     /// SQL text → name of the statement prepared for it on this `PGconn`, and how many names were ever given out
     /// (names are never reused). Used only while `handle`'s lock is held.
     private let preparedStatements = Mutex<(names: [String: String], issued: Int)>(([:], 0))
+    /// The `BEGIN` of a `transaction` not sent yet: it goes with the transaction's first statement.
+    private let pendingBegin = Mutex<String?>(nil)
     /// Receives the connection's notices; outlives the `PGconn` (finished in `deinit` before it is released).
     private let notices: NoticeSink
     let logger: Logger
@@ -146,32 +148,111 @@ public final class PostgresConnection: @unchecked Sendable {
     ///   `.connectionLost` when the connection broke.
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> PostgresResult {
+        try run(query, thenCommit: false)
+    }
+
+    /// Runs the last statement of a `transaction` body and commits, in one round trip (libpq pipeline mode); the
+    /// transaction then finds nothing left to commit. If the statement fails, nothing is committed: the error is
+    /// thrown and the transaction rolls back. Outside `transaction`, it is `query` followed by a `COMMIT` that the
+    /// server answers with a warning.
+    @discardableResult
+    public func queryAndCommit(_ query: PostgresQuery) throws -> PostgresResult {
+        try run(query, thenCommit: true)
+    }
+
+    /// Runs `query`, after a pending `BEGIN` and before a `COMMIT` when asked, all in one round trip.
+    private func run(_ query: PostgresQuery, thenCommit: Bool) throws -> PostgresResult {
         try checkNoNUL(query.sql)
         for bind in query.binds {
             if let bind { try checkNoNUL(bind) }
         }
         return try withHandle { conn in
             let count = Int32(query.binds.count)
-            guard let name = try preparedStatement(for: query.sql, parameterCount: count, conn) else {
-                let result: OpaquePointer? = query.sql.withCString { sql in
-                    withCStringArray(query.binds) { parameters in
-                        PQexecParams(conn, sql, count, nil, parameters, nil, nil, 0)
-                    }
-                }
-                return try Self.consume(result, conn)
+            let name = try preparedStatement(for: query.sql, parameterCount: count, conn)
+            let begin = pendingBegin.withLock { $0.take() }
+            guard begin != nil || thenCommit else {
+                return try forgettingStaleStatement(query.sql) { try Self.consume(Self.execute(query, prepared: name, conn), conn) }
             }
-            let result: OpaquePointer? = name.withCString { statement in
-                withCStringArray(query.binds) { parameters in
-                    PQexecPrepared(conn, statement, count, parameters, nil, nil, 0)
-                }
-            }
-            do {
-                return try Self.consume(result, conn)
-            } catch let error as PostgresError where error.sqlState == "26000" || error.sqlState == "0A000" {
-                _ = preparedStatements.withLock { $0.names.removeValue(forKey: query.sql) }
-                throw error
-            }
+            var steps: [(OpaquePointer) -> Int32] = []
+            if let begin { steps.append { conn in begin.withCString { PQsendQueryParams(conn, $0, 0, nil, nil, nil, nil, 0) } } }
+            steps.append { conn in Self.send(query, prepared: name, conn) }
+            if thenCommit { steps.append { conn in PQsendQueryParams(conn, "COMMIT", 0, nil, nil, nil, nil, 0) } }
+            let results = try forgettingStaleStatement(query.sql) { try Self.pipeline(steps, conn) }
+            return results[begin == nil ? 0 : 1]
         }
+    }
+
+    /// Runs `body`; a prepared statement that the server no longer accepts (26000, or 0A000 after a schema change)
+    /// is forgotten, so that the next call prepares it again.
+    private func forgettingStaleStatement<T>(_ sql: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PostgresError where error.sqlState == "26000" || error.sqlState == "0A000" {
+            _ = preparedStatements.withLock { $0.names.removeValue(forKey: sql) }
+            throw error
+        }
+    }
+
+    /// Runs `query` and waits for its result: the prepared statement `prepared`, or unnamed when nil.
+    private static func execute(_ query: PostgresQuery, prepared: String?, _ conn: OpaquePointer) -> OpaquePointer? {
+        let count = Int32(query.binds.count)
+        return withCStringArray(query.binds) { parameters in
+            if let prepared {
+                return prepared.withCString { PQexecPrepared(conn, $0, count, parameters, nil, nil, 0) }
+            }
+            return query.sql.withCString { PQexecParams(conn, $0, count, nil, parameters, nil, nil, 0) }
+        }
+    }
+
+    /// Sends `query` without waiting (pipeline mode); 1 when it was queued.
+    private static func send(_ query: PostgresQuery, prepared: String?, _ conn: OpaquePointer) -> Int32 {
+        let count = Int32(query.binds.count)
+        return withCStringArray(query.binds) { parameters in
+            if let prepared {
+                return prepared.withCString { PQsendQueryPrepared(conn, $0, count, parameters, nil, nil, 0) }
+            }
+            return query.sql.withCString { PQsendQueryParams(conn, $0, count, nil, parameters, nil, nil, 0) }
+        }
+    }
+
+    /// Sends every step in pipeline mode, one sync point at the end, and reads one result per step in order. The
+    /// server skips the steps after a failing one; the first error is thrown once every result is read, so the
+    /// connection is left out of pipeline mode and ready.
+    private static func pipeline(_ steps: [(OpaquePointer) -> Int32], _ conn: OpaquePointer) throws -> [PostgresResult] {
+        guard PQenterPipelineMode(conn) == 1 else {
+            throw connectionError(conn, fallback: "libpq could not enter pipeline mode")
+        }
+        for send in steps where send(conn) != 1 {
+            let error = connectionError(conn, fallback: "libpq could not send a statement")
+            drainResults(conn)
+            PQexitPipelineMode(conn)
+            throw error
+        }
+        guard PQpipelineSync(conn) == 1 else {
+            throw connectionError(conn, fallback: "libpq could not send the pipeline's sync")
+        }
+        var results: [PostgresResult] = []
+        var failure: PostgresError?
+        for _ in steps {
+            guard let result = PQgetResult(conn) else {
+                throw connectionError(conn, fallback: "no result from libpq")
+            }
+            if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                PQclear(result)
+            } else {
+                do {
+                    results.append(try consume(result, conn))
+                } catch let error as PostgresError {
+                    failure = failure ?? error
+                }
+            }
+            // Each step's results end with a null result.
+            while let extra = PQgetResult(conn) { PQclear(extra) }
+        }
+        if let sync = PQgetResult(conn) { PQclear(sync) }
+        PQexitPipelineMode(conn)
+        if let failure { throw failure }
+        return results
     }
 
     /// How many distinct SQL texts a connection keeps prepared.
@@ -198,14 +279,23 @@ public final class PostgresConnection: @unchecked Sendable {
     public func execute(script: String) throws {
         try checkNoNUL(script)
         try withHandle { conn in
+            try sendPendingBegin(conn)
             let result = script.withCString { PQexec(conn, $0) }
             _ = try Self.consume(result, conn)
         }
     }
 
+    /// Sends a pending `BEGIN` on its own, for what cannot carry it in a pipeline (scripts, COPY).
+    func sendPendingBegin(_ conn: OpaquePointer) throws {
+        guard let begin = pendingBegin.withLock({ $0.take() }) else { return }
+        _ = try Self.consume(begin.withCString { PQexec(conn, $0) }, conn)
+    }
+
     /// Runs `body` in a transaction: `BEGIN ISOLATION LEVEL …`, then `COMMIT` if `body` returns, or `ROLLBACK`
     /// if it throws (the error is rethrown; a failing `ROLLBACK` on a broken connection is ignored).
     ///
+    /// `BEGIN` travels with the body's first statement (in one round trip when that is a `query`), and a body that
+    /// ends with `queryAndCommit` commits with its last statement; a body that runs no statement sends nothing.
     /// If `body` catches a statement error itself, the transaction is still aborted on the server: it is then
     /// rolled back and SQLSTATE 25P02 is thrown rather than reporting a `COMMIT` that did not happen.
     /// If `COMMIT` fails with `.connectionLost`, whether the transaction committed is unknown.
@@ -213,30 +303,39 @@ public final class PostgresConnection: @unchecked Sendable {
         isolation: IsolationLevel = .readCommitted,
         _ body: (PostgresConnection) throws -> T
     ) throws -> T {
-        guard try transactionStatus() == PQTRANS_IDLE else {
+        guard try transactionStatus() == PQTRANS_IDLE, pendingBegin.withLock({ $0 == nil }) else {
             throw PostgresError(
                 kind: .protocolViolation,
                 message: "transaction() needs an idle connection; a transaction is already open"
             )
         }
-        try execute(script: "BEGIN ISOLATION LEVEL \(isolation.sql)")
+        pendingBegin.withLock { $0 = "BEGIN ISOLATION LEVEL \(isolation.sql)" }
         let value: T
         do {
             value = try body(self)
         } catch {
-            try? execute(script: "ROLLBACK")
+            if pendingBegin.withLock({ $0.take() }) == nil {
+                try? execute(script: "ROLLBACK")
+            }
             throw error
         }
-        if (try? transactionStatus()) == PQTRANS_INERROR {
+        if pendingBegin.withLock({ $0.take() }) != nil {
+            return value  // no statement ran
+        }
+        switch try transactionStatus() {
+        case PQTRANS_INERROR:
             try? execute(script: "ROLLBACK")
             throw PostgresError(
                 kind: .server,
                 message: "the transaction was aborted by an error the transaction body caught; rolled back",
                 sqlState: "25P02"
             )
+        case PQTRANS_IDLE:
+            return value  // committed by queryAndCommit
+        default:
+            try execute(script: "COMMIT")
+            return value
         }
-        try execute(script: "COMMIT")
-        return value
     }
 
     /// Open, and idle outside any transaction: safe to hand to the next user.
