@@ -136,11 +136,13 @@ enum Meals {
         _ number: CardNumber, by terminal: TerminalIdentity, settings: LedgerSettings, now: Date, on db: PostgresConnection
     ) throws -> CardCheck {
         let today = LocalDate.containing(now, in: settings.timeZone)
+        // "Not voided" as a scalar subquery, as in ledger.meal_contexts: an index probe per meal whatever the plan;
+        // a NOT EXISTS anti-join may become a merge join that reads the whole voided_entry_id index.
         guard let row = try db.query("""
             SELECT c.card_no, c.category, c.status, c.birth_date::text, c.valid_from::text, c.valid_until::text,
                    (SELECT count(*) FROM ledger.entries m
                      WHERE m.kind = 'meal' AND m.card_no = c.card_no AND m.local_date = \(today.description)::date
-                       AND NOT EXISTS (SELECT 1 FROM ledger.entries v WHERE v.voided_entry_id = m.id))
+                       AND (SELECT v.id FROM ledger.entries v WHERE v.voided_entry_id = m.id) IS NULL)
             FROM ledger.cards c WHERE c.card_no = \(number.value)
             """).first
         else {

@@ -91,7 +91,7 @@ struct VoidAndBatchTests {
         }
     }
 
-    @Test("GET /v1/cards tells eligibility, limits and delivery eligibility")
+    @Test("GET /v1/cards tells eligibility, limits, today's meals not voided and delivery eligibility")
     func cardCheck() async throws {
         let world = try TestWorld.make(rate: 8000)
         let elderly = try TestWorld.addCard(birthDate: "1940-01-01")
@@ -106,6 +106,13 @@ struct VoidAndBatchTests {
             #expect(ok["daily_limit"] as? Int == 3)
             #expect(ok["category"] as? String == "veteran")
             #expect(ok["status"] as? String == "active")
+            // Today's meals count, voided ones do not.
+            let first = try await client.call(.post, "/v1/meals", token: world.token, body: mealBody(card: elderly))
+            _ = try await client.call(.post, "/v1/meals", token: world.token, body: mealBody(card: elderly))
+            let firstID = try #require(first["id"] as? String)
+            #expect(try await client.call(.post, "/v1/meals/\(firstID)/void", token: world.token,
+                                          body: ["id": UUID().uuidString, "reason": "wrong card"]).status == .created)
+            #expect(try await client.call(.get, "/v1/cards/\(elderly)", token: world.token)["meals_today"] as? Int == 1)
             let expired = try await client.call(.get, "/v1/cards/\(young)", token: world.token)
             #expect(expired["eligible"] as? Bool == false)
             #expect(expired["reason"] as? String == "card_expired")
