@@ -1,5 +1,6 @@
 import Foundation
 public import LedgerCore
+public import Logging
 import Synchronization
 public import Postgres
 
@@ -15,7 +16,8 @@ public enum SealCheck: Sendable, Equatable {
 public enum Reconciliations {
     /// The advisory lock key that keeps two reconciliations apart, whatever their periods.
     static let advisoryLock: Int64 = 0x4C44_5245_434F  // "LDRECO"
-    /// The seal recipe new closes use (sql/0011_seal_v2.sql); each period and run records the version it was sealed with.
+    /// The seal recipe new closes use (sql/0011_seal_v2.sql, computed from the line hashes of sql/0012_seal_lines.sql);
+    /// each period and run records the version it was sealed with.
     public static let sealVersion: Int16 = 2
 
     /// Reconciles `period`. `statements` maps restaurant codes to their parsed statements; nil means none were given.
@@ -25,12 +27,12 @@ public enum Reconciliations {
     /// commit first and later ones find the period closed and are booked late into the next one), every figure is
     /// recomputed from the entries, and unless `dryRun` the run is stored, the period sealed and closed.
     ///
-    /// `helper`, an idle connection to the same database, takes part of the work while `db` does the rest, both
-    /// reading the snapshot `db`'s transaction exports once the period is locked: the seal in a close, the anomalies in
-    /// a dry run.
+    /// `helper`, an idle connection to the same database, shares the month-wide queries (totals, anomalies, seal)
+    /// with `db`, both reading the snapshot `db`'s transaction exports once the period is locked. `logger` hears of a
+    /// seal that had to be computed from the entries because the stored line hashes did not cover them.
     public static func run(
         period: Period, statements: [String: [StatementLine]]?, dryRun: Bool, settings: LedgerSettings, on db: PostgresConnection,
-        helper: PostgresConnection? = nil
+        helper: PostgresConnection? = nil, logger: Logger? = nil
     ) throws -> SubsidyReport {
         try db.transaction { db in
             _ = try db.query("SELECT pg_advisory_xact_lock(\(advisoryLock))")
@@ -56,29 +58,23 @@ public enum Reconciliations {
             // The transaction's time: the close's closed_at, which the report shows.
             let now = try db.query("SELECT now()").single().decode(0, as: Date.self)
             let snapshot = try helper.map { _ in try db.query("SELECT pg_export_snapshot()").single().decode(0, as: String.self) }
-            if dryRun {
-                let findings: Findings, totals: Totals
-                if let helper, let snapshot {
-                    (findings, totals) = try concurrently(
-                        { try onSnapshot(snapshot, on: helper) { try anomalies(period: period, settings: settings, on: $0) } },
-                        { try Self.totals(period: period, on: db) })
-                } else {
-                    (findings, totals) = (try anomalies(period: period, settings: settings, on: db), try Self.totals(period: period, on: db))
-                }
-                return try compute(period: period, statements: statements, settings: settings, totals: totals, findings: findings, on: db).report
-            }
-
-            let figures = {
-                try compute(period: period, statements: statements, settings: settings, totals: totals(period: period, on: db),
-                            findings: anomalies(period: period, settings: settings, on: db), on: db)
-            }
-            var report: Computed, digest: String
+            // The month-wide queries are independent reads of one snapshot, shared out between db and the helper,
+            // longest first.
+            let queries = SnapshotQueries()
+            let patterns = queries.add { try anomalies(.cardPatterns, period: period, settings: settings, on: $0) }
+            let totals = queries.add { try Self.totals(period: period, on: $0) }
+            let seal = dryRun ? nil : queries.add { try Self.seal(period: period, on: $0, logger: logger) }
+            let registry = queries.add { try anomalies(.registry, period: period, settings: settings, on: $0) }
             if let helper, let snapshot {
-                (digest, report) = try concurrently({ try onSnapshot(snapshot, on: helper) { try seal(period: period, on: $0) } }, figures)
+                _ = try concurrently({ try onSnapshot(snapshot, on: helper) { try queries.work(on: $0) } }, { try queries.work(on: db) })
             } else {
-                report = try figures()
-                digest = try seal(period: period, on: db)
+                try queries.work(on: db)
             }
+            let findings = Findings(merging: [try patterns.get(), try registry.get()])
+            var report = try compute(period: period, statements: statements, settings: settings, totals: totals.get(),
+                                     findings: findings, on: db)
+            guard let seal else { return report.report }
+            let digest = try seal.get()
             let entries = report.report.entries
             report.report = report.report.sealed(closedAt: RFC3339.format(now, in: settings.timeZone), digest: digest)
             let runID = try db.query("""
@@ -138,9 +134,16 @@ public enum Reconciliations {
         _ = try db.query("SET LOCAL jit = off")
     }
 
-    /// The period's digest by the current seal recipe.
-    private static func seal(period: Period, on db: PostgresConnection) throws -> String {
-        try db.query("SELECT ledger.seal_digest(\(period.description), \(sealVersion))").single().decode(0)
+    /// The period's digest by the current seal recipe: from the line hashes stored as the entries were written
+    /// (sql/0012_seal_lines.sql), or, when they are not one per entry of the period, from the entries themselves.
+    private static func seal(period: Period, on db: PostgresConnection, logger: Logger?) throws -> String {
+        let p = period.description
+        if let digest = try db.query("SELECT ledger.period_digest_v2_stored(\(p))").single().decode(0, as: String?.self) {
+            return digest
+        }
+        logger?.warning("the stored seal lines do not match the entries one for one, so the seal is computed from the entries; an entry was written with triggers off",
+                        metadata: ["period": "\(p)"])
+        return try db.query("SELECT ledger.seal_digest(\(p), \(sealVersion))").single().decode(0)
     }
 
     /// Runs `work` on `db`, a second connection, in a transaction of its own that reads the snapshot the reconciliation
@@ -184,7 +187,48 @@ public enum Reconciliations {
     private final class ResultSlot<Value: Sendable>: Sendable {
         private let result = Mutex<Result<Value, any Error>?>(nil)
         func set(_ value: Result<Value, any Error>) { result.withLock { $0 = value } }
-        func get() throws -> Value { try result.withLock { $0! }.get() }
+        func get() throws -> Value {
+            guard let result = result.withLock({ $0 }) else { preconditionFailure("a snapshot query's result was read before it ran") }
+            return try result.get()
+        }
+    }
+
+    /// Queries that read the reconciliation's snapshot, shared out between its connections: each connection that
+    /// `work`s takes the next query nobody has taken, so the longest should be added first. Once one fails, no
+    /// connection takes another.
+    private final class SnapshotQueries: Sendable {
+        private struct State {
+            var queries: [@Sendable (PostgresConnection) throws -> Void] = []
+            var next = 0
+        }
+        private let state = Mutex(State())
+
+        /// Adds a query; its result is in the slot once every `work` has returned without error.
+        func add<Value: Sendable>(_ query: @escaping @Sendable (PostgresConnection) throws -> Value) -> ResultSlot<Value> {
+            let slot = ResultSlot<Value>()
+            state.withLock { $0.queries.append { db in slot.set(.success(try query(db))) } }
+            return slot
+        }
+
+        /// Runs queries on `db` until none is left, or until one has failed on any connection; rethrows its error.
+        func work(on db: PostgresConnection) throws {
+            while let query = take() {
+                do {
+                    try query(db)
+                } catch {
+                    state.withLock { $0.next = $0.queries.count }
+                    throw error
+                }
+            }
+        }
+
+        private func take() -> (@Sendable (PostgresConnection) throws -> Void)? {
+            state.withLock { state in
+                guard state.next < state.queries.count else { return nil }
+                defer { state.next += 1 }
+                return state.queries[state.next]
+            }
+        }
     }
 
     /// A report and the full card numbers of its anomalies (the report itself shows only their last 4 characters).
@@ -194,7 +238,7 @@ public enum Reconciliations {
     }
 
     /// The meal figures of a period per restaurant code: in all, and split by credential and category.
-    struct Totals {
+    struct Totals: Sendable {
         struct Figures { var meals: Int64 = 0, voided: Int64 = 0, late: Int64 = 0, cardholders: Int64 = 0, gross: Int64 = 0, discount: Int64 = 0, payable: Int64 = 0 }
         var figures: [String: Figures] = [:]
         var splits: [String: [MealSplit]] = [:]
@@ -204,6 +248,18 @@ public enum Reconciliations {
     struct Findings: Sendable {
         var anomalies: [Anomaly] = []
         var cardNumbers: [String] = []
+
+        init() {}
+
+        /// The findings of each kind together, in the report's order: by kind, card number, then first entry id (as
+        /// a uuid, which orders like its hex text).
+        init(merging parts: [Findings]) {
+            let all = parts.flatMap { zip($0.anomalies, $0.cardNumbers) }.sorted { a, b in
+                (a.0.kind.rawValue, a.1, a.0.entryIDs.first?.uuidString ?? "") < (b.0.kind.rawValue, b.1, b.0.entryIDs.first?.uuidString ?? "")
+            }
+            anomalies = all.map(\.0)
+            cardNumbers = all.map(\.1)
+        }
     }
 
     /// Rule 8, step 2: totals per restaurant, and per restaurant, credential and category.
@@ -325,69 +381,82 @@ public enum Reconciliations {
             restaurants: lines, breaks: breaks, anomalies: findings.anomalies, history: Array(history)), cardNumbers: findings.cardNumbers)
     }
 
-    /// Step 4: the anomalies, over the period's meals that are not voided.
-    private static func anomalies(period: Period, settings: LedgerSettings, on db: PostgresConnection) throws -> Findings {
+    /// Step 4, the anomalies, in two queries that can run on different connections, over the period's meals that no
+    /// void of the period undid (`ledger.live_meals`).
+    private enum AnomalyPass {
+        /// `over_daily_limit`, `repeated_amount` and `two_restaurants_30min`: patterns in one card's meals.
+        case cardPatterns
+        /// `card_not_valid`: meals against the card registry.
+        case registry
+    }
+
+    private static func anomalies(_ pass: AnomalyPass, period: Period, settings: LedgerSettings, on db: PostgresConnection) throws -> Findings {
         let p = period.description
         let limit = settings.dailyLimit.maxMeals
         let tz = settings.timeZone.identifier
-        var findings = Findings()
-        for row in try db.query("""
-            WITH live AS MATERIALIZED (
-                SELECT e.id, e.restaurant_id, e.card_no, e.credential, e.occurred_at, e.local_date, e.gross_fen
-                FROM ledger.entries e
-                WHERE e.kind = 'meal' AND e.period = \(p)
-                  AND NOT EXISTS (SELECT 1 FROM ledger.entries v WHERE v.kind = 'void' AND v.voided_entry_id = e.id AND v.period = \(p))
+        let query: PostgresQuery = switch pass {
+        case .cardPatterns: """
+            -- One row per card: its meals' days and amounts, and whether it ate at two restaurants or more. A hash
+            -- aggregate of a row per card is far cheaper than one of a row per card and day (or amount); the days and
+            -- amounts are then counted card by card.
+            WITH per_card AS MATERIALIZED (
+                SELECT card_no, array_agg(local_date) AS days, array_agg(gross_fen) AS amounts,
+                       min(restaurant_id) <> max(restaurant_id) AS several_restaurants
+                FROM ledger.live_meals(\(p)) GROUP BY card_no
             ),
-            -- Only cards seen at two restaurants or more need their meals in time order.
-            multi AS (SELECT card_no FROM live GROUP BY card_no HAVING min(restaurant_id) <> max(restaurant_id)),
-            -- The groups are found by hash aggregates first; only their meals are then sorted for the entry ids.
-            over_limit AS (SELECT card_no, local_date FROM live GROUP BY card_no, local_date HAVING count(*) > \(limit)::int),
-            repeated AS (
-                SELECT card_no, gross_fen FROM live GROUP BY card_no, gross_fen
-                HAVING count(*) >= \(AnomalyKind.repeatedAmountThreshold)::int
+            flagged AS (
+                SELECT 'over_daily_limit' AS kind, c.card_no, d.day, NULL::bigint AS amount
+                FROM per_card c CROSS JOIN LATERAL (SELECT day FROM unnest(c.days) AS day GROUP BY day HAVING count(*) > \(limit)::int) d
+                UNION ALL
+                SELECT 'repeated_amount', c.card_no, NULL, a.amount
+                FROM per_card c CROSS JOIN LATERAL (
+                    SELECT amount FROM unnest(c.amounts) AS amount GROUP BY amount HAVING count(*) >= \(AnomalyKind.repeatedAmountThreshold)::int) a
             ),
+            -- Only the meals of cards seen at two restaurants or more are put in time order.
             paired AS (
-                SELECT l.*, lag(id) OVER w AS prev_id, lag(restaurant_id) OVER w AS prev_restaurant, lag(occurred_at) OVER w AS prev_at
-                FROM live l WHERE l.card_no IN (SELECT card_no FROM multi)
-                WINDOW w AS (PARTITION BY card_no ORDER BY occurred_at, id)
-            ),
-            found AS (
-                SELECT 'two_restaurants_30min' AS kind, card_no, ARRAY[prev_id, id] AS ids,
-                       format('%s at %s, then %s at %s (%s min apart)', (SELECT code FROM ledger.restaurants WHERE id = prev_restaurant),
-                              to_char(prev_at AT TIME ZONE \(tz), 'YYYY-MM-DD HH24:MI'), (SELECT code FROM ledger.restaurants WHERE id = restaurant_id),
-                              to_char(occurred_at AT TIME ZONE \(tz), 'YYYY-MM-DD HH24:MI'),
-                              (extract(epoch FROM occurred_at - prev_at)::bigint / 60)) AS detail
-                FROM paired
-                WHERE prev_restaurant <> restaurant_id AND occurred_at - prev_at <= make_interval(secs => \(AnomalyKind.twoRestaurantsWindowSeconds))
-                UNION ALL
-                SELECT 'over_daily_limit', l.card_no, array_agg(l.id ORDER BY l.occurred_at, l.id),
-                       format('%s meals on %s, limit %s', count(*), l.local_date, \(limit)::int)
-                FROM live l JOIN over_limit o ON o.card_no = l.card_no AND o.local_date = l.local_date
-                GROUP BY l.card_no, l.local_date
-                UNION ALL
-                SELECT 'card_not_valid', l.card_no, array_agg(l.id ORDER BY l.occurred_at, l.id),
-                       format('%s meal(s) %s to %s; registry now: %s', count(*), min(l.local_date), max(l.local_date),
-                              coalesce(min(c.status || ', valid ' || coalesce(c.valid_from::text, '-') || ' to ' || coalesce(c.valid_until::text, '-')),
-                                       'not in the registry'))
-                FROM live l LEFT JOIN ledger.cards c ON c.card_no = l.card_no
-                WHERE l.credential = 'preferential_card'
-                  AND (c.card_no IS NULL OR c.status <> 'active' OR l.local_date < c.valid_from OR l.local_date > c.valid_until)
-                GROUP BY l.card_no
-                UNION ALL
-                SELECT 'repeated_amount', l.card_no, array_agg(l.id ORDER BY l.occurred_at, l.id),
-                       format('%s meals of %s fen', count(*), l.gross_fen)
-                FROM live l JOIN repeated x ON x.card_no = l.card_no AND x.gross_fen = l.gross_fen
-                GROUP BY l.card_no, l.gross_fen
+                SELECT l.id, l.card_no, l.restaurant_id, l.occurred_at,
+                       lag(l.id) OVER w AS prev_id, lag(l.restaurant_id) OVER w AS prev_restaurant, lag(l.occurred_at) OVER w AS prev_at
+                FROM ledger.live_meals(\(p)) l WHERE l.card_no IN (SELECT card_no FROM per_card WHERE several_restaurants)
+                WINDOW w AS (PARTITION BY l.card_no ORDER BY l.occurred_at, l.id)
             )
-            SELECT kind, card_no, ids, detail FROM found ORDER BY kind, card_no, ids[1]
-            """) {
-            let card = try row.decode(1, as: String.self)
-            findings.anomalies.append(Anomaly(
-                kind: AnomalyKind(rawValue: try row.decode(0, as: String.self)) ?? .repeatedAmount,
-                card: "****" + card.suffix(4), entryIDs: try row.decode(2, as: [UUID].self), detail: try row.decode(3)))
+            -- The meals of each flagged day or amount, read through the card's index: the aggregate keeps the
+            -- subquery one per flagged group.
+            SELECT f.kind, f.card_no, m.ids,
+                   CASE f.kind WHEN 'over_daily_limit' THEN format('%s meals on %s, limit %s', m.meals, f.day, \(limit)::int)
+                               ELSE format('%s meals of %s fen', m.meals, f.amount) END
+            FROM flagged f CROSS JOIN LATERAL (
+                SELECT array_agg(l.id ORDER BY l.occurred_at, l.id) AS ids, count(*) AS meals
+                FROM ledger.live_meals(\(p)) l WHERE l.card_no = f.card_no AND (l.local_date = f.day OR l.gross_fen = f.amount)) m
+            UNION ALL
+            SELECT 'two_restaurants_30min', card_no, ARRAY[prev_id, id],
+                   format('%s at %s, then %s at %s (%s min apart)', (SELECT code FROM ledger.restaurants WHERE id = prev_restaurant),
+                          to_char(prev_at AT TIME ZONE \(tz), 'YYYY-MM-DD HH24:MI'), (SELECT code FROM ledger.restaurants WHERE id = restaurant_id),
+                          to_char(occurred_at AT TIME ZONE \(tz), 'YYYY-MM-DD HH24:MI'),
+                          (extract(epoch FROM occurred_at - prev_at)::bigint / 60))
+            FROM paired
+            WHERE prev_restaurant <> restaurant_id AND occurred_at - prev_at <= make_interval(secs => \(AnomalyKind.twoRestaurantsWindowSeconds))
+            """
+        case .registry: """
+            SELECT 'card_not_valid', l.card_no, array_agg(l.id ORDER BY l.occurred_at, l.id),
+                   format('%s meal(s) %s to %s; registry now: %s', count(*), min(l.local_date), max(l.local_date),
+                          coalesce(min(c.status || ', valid ' || coalesce(c.valid_from::text, '-') || ' to ' || coalesce(c.valid_until::text, '-')),
+                                   'not in the registry'))
+            FROM ledger.live_meals(\(p)) l LEFT JOIN ledger.cards c ON c.card_no = l.card_no
+            WHERE l.credential = 'preferential_card'
+              AND (c.card_no IS NULL OR c.status <> 'active' OR l.local_date < c.valid_from OR l.local_date > c.valid_until)
+            GROUP BY l.card_no
+            """
+        }
+        var findings = Findings()
+        for row in try db.query(query) {
+            let kind = try row.decode(0, as: String.self), card = try row.decode(1, as: String.self)
+            guard let kind = AnomalyKind(rawValue: kind) else {
+                throw PostgresError(kind: .decoding, message: "the anomaly query returned an unknown kind \(kind)")
+            }
+            findings.anomalies.append(Anomaly(kind: kind, card: "****" + card.suffix(4), entryIDs: try row.decode(2, as: [UUID].self),
+                                              detail: try row.decode(3)))
             findings.cardNumbers.append(card)
         }
-
         return findings
     }
 }

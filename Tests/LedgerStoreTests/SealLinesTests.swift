@@ -1,0 +1,117 @@
+import Foundation
+import LedgerCore
+@testable import LedgerStore
+import Logging
+import Postgres
+import Testing
+
+/// sql/0012_seal_lines.sql: each entry's seal line hashed as it is written, and the close's digest taken from those
+/// hashes only when they cover the period's entries one for one.
+@Suite("stored seal lines")
+struct SealLinesTests {
+    static let settings = LedgerSettings(booking: BookingPolicy(timeZone: TimeZone(identifier: "Asia/Shanghai")!), dailyLimit: DailyLimit())
+    static let may = try! Period(parsing: "2031-05")
+
+    /// How many entries have a stored line equal to the hash of their line in audit.entries, and how many stored lines
+    /// there are in all; as an auditor sees them.
+    static func matchingLines(_ auditor: PostgresConnection) throws -> (matching: Int, entries: Int, lines: Int) {
+        let row = try auditor.query("""
+            SELECT (SELECT count(*) FROM audit.entries e JOIN audit.seal_lines s ON s.entry_id = e.id AND s.period = e.period
+                    WHERE s.line_sha256 = sha256(convert_to(audit.seal_line(e), 'UTF8'))),
+                   (SELECT count(*) FROM audit.entries), (SELECT count(*) FROM audit.seal_lines)
+            """).single()
+        return (try row.decode(0), try row.decode(1), try row.decode(2))
+    }
+
+    @Test("every entry, meal or void, late or not, has exactly the hash of its audit line, and the close seals with them")
+    func linesMatchEntries() throws {
+        try AuditFixture.with { fixture in
+            try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
+                let counts = try Self.matchingLines(auditor)
+                #expect(counts.entries == 6 && counts.matching == 6 && counts.lines == 6)
+            }
+            let digests = try fixture.db.query("""
+                SELECT ledger.period_digest_v2_stored(period), ledger.period_digest_v2(period), digest FROM ledger.periods WHERE period = '2031-04'
+                """).single()
+            #expect(try digests.decode(0, as: String.self) == digests.decode(1, as: String.self))
+            #expect(try digests.decode(0, as: String.self) == digests.decode(2, as: String.self))
+            // A period without entries: the digest of nothing, from no lines.
+            #expect(try fixture.db.query("INSERT INTO ledger.periods (period) VALUES ('2031-09') RETURNING ledger.period_digest_v2_stored(period)")
+                .single().decode(0, as: String.self) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+
+            let report = try Reconciliations.run(period: Self.may, statements: nil, dryRun: false, settings: Self.settings, on: fixture.db)
+            #expect(try fixture.db.query("SELECT ledger.period_digest_v2('2031-05')").single().decode(0, as: String.self) == report.digest)
+            #expect(try Reconciliations.verify(period: Self.may, on: fixture.db) == .intact(digest: report.digest!))
+        }
+    }
+
+    @Test("seal lines are append-only for everyone, hidden from ledger_app, and readable by auditors")
+    func linesProtected() throws {
+        try AuditFixture.with { fixture in
+            let id = fixture.mayMeal
+            for statement: PostgresQuery in [
+                "UPDATE ledger.seal_lines SET line_sha256 = sha256('x') WHERE entry_id = \(id)",
+                "DELETE FROM ledger.seal_lines WHERE entry_id = \(id)",
+            ] {
+                #expect(AuditFixture.sqlState { _ = try fixture.db.query(statement) } == "23001", "\(statement)")
+            }
+            #expect(AuditFixture.sqlState { try fixture.db.execute(script: "TRUNCATE ledger.seal_lines") } == "23001")
+            try fixture.asLogin(grantedRole: "ledger_app") { app in
+                for statement: PostgresQuery in [
+                    "SELECT * FROM ledger.seal_lines",
+                    "INSERT INTO ledger.seal_lines VALUES ('2031-05', gen_random_uuid(), sha256('x'))",
+                    "SELECT ledger.period_digest_v2_stored('2031-05')",
+                ] {
+                    #expect(AuditFixture.sqlState { _ = try app.query(statement) } == "42501", "\(statement)")
+                }
+            }
+            try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
+                #expect(AuditFixture.sqlState { _ = try auditor.query("INSERT INTO audit.seal_lines VALUES ('2031-05', gen_random_uuid(), sha256('x'))") } == "42501")
+                let lines = try auditor.query("SELECT count(*) FROM audit.seal_lines WHERE entry_id = \(id)").single().decode(0, as: Int.self)
+                #expect(lines == 1)
+            }
+        }
+    }
+
+    @Test("an entry written with triggers off has no line: the close seals the entries themselves, and verify agrees")
+    func entryWithoutLine() throws {
+        try AuditFixture.with { fixture in
+            let stray = UUID()
+            try fixture.db.execute(script: "SET session_replication_role = replica")
+            try fixture.meal(stray, at: "R1", card: AuditFixture.card1, period: "2031-05", occurred: "2031-05-20T12:00:00+08:00", gross: 1000)
+            try fixture.db.execute(script: "SET session_replication_role = origin")
+            #expect(try fixture.db.query("SELECT count(*) FROM ledger.seal_lines WHERE entry_id = \(stray)").single().decode(0, as: Int.self) == 0)
+            #expect(try fixture.db.query("SELECT ledger.period_digest_v2_stored('2031-05')").single().decode(0, as: String?.self) == nil)
+
+            let report = try Reconciliations.run(period: Self.may, statements: nil, dryRun: false, settings: Self.settings, on: fixture.db)
+            #expect(report.entries == 3)
+            #expect(try fixture.db.query("SELECT ledger.period_digest_v2('2031-05')").single().decode(0, as: String.self) == report.digest)
+            #expect(try Reconciliations.verify(period: Self.may, on: fixture.db) == .intact(digest: report.digest!))
+        }
+    }
+
+    @Test("an entry changed behind the triggers' back before the close breaks the seal at once, and its line shows which")
+    func changedBeforeClose() throws {
+        try AuditFixture.with { fixture in
+            try fixture.db.execute(script: """
+                ALTER TABLE ledger.entries DISABLE TRIGGER USER;
+                UPDATE ledger.entries SET gross_fen = 3000, payable_fen = 2550, discount_fen = 450 WHERE id = '\(fixture.mayMeal.uuidString.lowercased())';
+                ALTER TABLE ledger.entries ENABLE TRIGGER USER;
+                """)
+            let report = try Reconciliations.run(period: Self.may, statements: nil, dryRun: false, settings: Self.settings, on: fixture.db)
+            guard case .broken(let stored, _) = try Reconciliations.verify(period: Self.may, on: fixture.db) else {
+                Issue.record("a period with an entry changed before its close verified")
+                return
+            }
+            #expect(stored == report.digest)
+            // sql/audit/README.md: the entries whose line no longer hashes to the line stored when they were written.
+            try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
+                let changed = try auditor.query("""
+                    SELECT e.id FROM audit.entries e JOIN audit.seal_lines s ON s.entry_id = e.id AND s.period = e.period
+                    WHERE s.line_sha256 <> sha256(convert_to(audit.seal_line(e), 'UTF8'))
+                    """).map { try $0.decode(0, as: UUID.self) }
+                #expect(changed == [fixture.mayMeal])
+            }
+        }
+    }
+}
