@@ -35,6 +35,21 @@ struct SealLinesTests {
                 """).single()
             #expect(try digests.decode(0, as: String.self) == digests.decode(1, as: String.self))
             #expect(try digests.decode(0, as: String.self) == digests.decode(2, as: String.self))
+            // Many entries at once, in no particular id order: the stored lines give the digest of the lines recomputed.
+            _ = try fixture.db.query("""
+                INSERT INTO ledger.periods (period) VALUES ('2031-08');
+                """)
+            _ = try fixture.db.query("""
+                INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256, card_no,
+                    credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
+                SELECT gen_random_uuid(), 'meal', r.id, t.id, '2031-08', false, TIMESTAMPTZ '2031-08-01 12:00+08' + g * interval '1 minute',
+                       sha256(int8send(g)), 'PLANT77' || lpad((g % 7)::text, 5, '0'), 'preferential_card', 'veteran', DATE '2031-08-01',
+                       1000 + g, 8500, ((1000 + g) * 8500 + 5000) / 10000, (1000 + g) - ((1000 + g) * 8500 + 5000) / 10000
+                FROM generate_series(1, 500) g JOIN ledger.restaurants r ON r.code IN ('R1', 'R2') JOIN ledger.terminals t ON t.restaurant_id = r.id
+                """)
+            #expect(try fixture.db.query("""
+                SELECT ledger.period_digest_v2_stored('2031-08') = ledger.period_digest_v2('2031-08'), count(*) FROM ledger.seal_lines WHERE period = '2031-08'
+                """).single().values == ["t", "1000"])
             // A period without entries: the digest of nothing, from no lines.
             #expect(try fixture.db.query("INSERT INTO ledger.periods (period) VALUES ('2031-09') RETURNING ledger.period_digest_v2_stored(period)")
                 .single().decode(0, as: String.self) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
