@@ -66,7 +66,10 @@ public enum Reconciliations {
             let seal = dryRun ? nil : queries.add { try Self.seal(period: period, on: $0, logger: logger) }
             let registry = queries.add { try anomalies(.registry, period: period, settings: settings, on: $0) }
             if let helper, let snapshot {
-                _ = try concurrently({ try onSnapshot(snapshot, on: helper) { try queries.work(on: $0) } }, { try queries.work(on: db) })
+                _ = try concurrently({
+                    // A helper that cannot join the snapshot leaves the rest to db, which then stops too.
+                    do { try onSnapshot(snapshot, on: helper) { try queries.work(on: $0) } } catch { queries.stop(); throw error }
+                }, { try queries.work(on: db) })
             } else {
                 try queries.work(on: db)
             }
@@ -194,8 +197,8 @@ public enum Reconciliations {
     }
 
     /// Queries that read the reconciliation's snapshot, shared out between its connections: each connection that
-    /// `work`s takes the next query nobody has taken, so the longest should be added first. Once one fails, no
-    /// connection takes another.
+    /// `work`s takes the next query nobody has taken, so the longest should be added first. Once one fails, or `stop`
+    /// is called, no connection takes another.
     private final class SnapshotQueries: Sendable {
         private struct State {
             var queries: [@Sendable (PostgresConnection) throws -> Void] = []
@@ -216,10 +219,15 @@ public enum Reconciliations {
                 do {
                     try query(db)
                 } catch {
-                    state.withLock { $0.next = $0.queries.count }
+                    stop()
                     throw error
                 }
             }
+        }
+
+        /// No connection takes another query.
+        func stop() {
+            state.withLock { $0.next = $0.queries.count }
         }
 
         private func take() -> (@Sendable (PostgresConnection) throws -> Void)? {

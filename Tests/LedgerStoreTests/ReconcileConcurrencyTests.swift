@@ -89,4 +89,29 @@ struct ReconcileConcurrencyTests {
             print("concurrent close: \(inClosed) meals in \(period), \(late) booked late into \(period.next)")
         }
     }
+
+    /// The month's queries run on two connections; when one of them is lost, the close fails whole.
+    @Test("a helper connection lost before the close: the close fails, nothing is stored, and a second try closes")
+    func helperLost() throws {
+        try AuditFixture.with { fixture in
+            let settings = LedgerSettings(booking: BookingPolicy(timeZone: TimeZone(identifier: "Asia/Shanghai")!), dailyLimit: DailyLimit())
+            let may = try Period(parsing: "2031-05")
+            let lost = try fixture.scratch.connect()
+            defer { lost.close() }
+            _ = try fixture.db.query("SELECT pg_terminate_backend(\(lost.backendPID)), pg_sleep(0.2)")
+            #expect(throws: PostgresError.self) {
+                _ = try Reconciliations.run(period: may, statements: nil, dryRun: false, settings: settings, on: fixture.db, helper: lost)
+            }
+            let state = try fixture.db.query("""
+                SELECT p.status, (SELECT count(*) FROM ledger.reconciliation_runs r WHERE r.period = p.period) FROM ledger.periods p WHERE p.period = '2031-05'
+                """).single().values
+            #expect(state == ["open", "0"])
+
+            let helper = try fixture.scratch.connect()
+            defer { helper.close() }
+            let report = try Reconciliations.run(period: may, statements: nil, dryRun: false, settings: settings, on: fixture.db, helper: helper)
+            #expect(report.closed && report.entries == 2)
+            #expect(try Reconciliations.verify(period: may, on: fixture.db) == .intact(digest: report.digest!))
+        }
+    }
 }
