@@ -108,9 +108,8 @@ public enum Deliveries {
             LEFT JOIN ledger.entries m ON m.id = \(request.mealID) AND m.kind = 'meal' AND m.restaurant_id = \(terminal.restaurantID)
             """).single()
         if let existing = try context.decode(0, as: Int64?.self) {
-            guard existing == terminal.restaurantID, try context.decode(1, as: Bool.self) else {
-                throw LedgerError.conflict(reusing: request.id)
-            }
+            guard existing == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
+            guard try context.decode(1, as: Bool.self) else { throw LedgerError.conflict(reusing: request.id) }
             return .replayed(try fetch(request.id, as: .created, on: db))
         }
 
@@ -162,8 +161,10 @@ public enum Deliveries {
             throw LedgerError(.notFound, "this restaurant has no delivery \(request.deliveryID.uuidString.lowercased()): check the delivery's id (GET /v1/deliveries?date= lists them)")
         }
         if let existing = try db.query("""
-            SELECT delivery_id, request_sha256 = \(sha256: fingerprint) FROM ledger.delivery_events WHERE id = \(request.id)
+            SELECT e.delivery_id, e.request_sha256 = \(sha256: fingerprint), d.restaurant_id
+            FROM ledger.delivery_events e JOIN ledger.deliveries d ON d.id = e.delivery_id WHERE e.id = \(request.id)
             """).first {
+            guard try existing.decode(2, as: Int64.self) == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
             guard try existing.decode(0, as: UUID.self) == request.deliveryID, try existing.decode(1, as: Bool.self) else {
                 throw LedgerError.conflict(reusing: request.id)
             }

@@ -133,9 +133,10 @@ private struct GroupJudgement {
             return .replayed(earlier.meal)
         }
         if let existing = try context.decode(0, as: Int64?.self) {
-            guard existing == terminal.restaurantID, try context.decode(1, as: String.self) == "meal",
-                try context.decode(2, as: Bool.self)
-            else { throw LedgerError.conflict(reusing: request.id) }
+            guard existing == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
+            guard try context.decode(1, as: String.self) == "meal", try context.decode(2, as: Bool.self) else {
+                throw LedgerError.conflict(reusing: request.id)
+            }
             return .replayed(try Meals.fetchMeal(request.id, on: db))
         }
 

@@ -100,9 +100,10 @@ enum Meals {
             LEFT JOIN ledger.entries v ON v.voided_entry_id = m.id
             """).single()
         if let existing = try context.decode(0, as: Int64?.self) {
-            guard existing == terminal.restaurantID, try context.decode(1, as: String.self) == "void",
-                try context.decode(2, as: Bool.self)
-            else { throw LedgerError.conflict(reusing: request.id) }
+            guard existing == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
+            guard try context.decode(1, as: String.self) == "void", try context.decode(2, as: Bool.self) else {
+                throw LedgerError.conflict(reusing: request.id)
+            }
             return .replayed(try fetchVoid(request.id, on: db))
         }
         guard try context.decode(3, as: Bool.self) else {

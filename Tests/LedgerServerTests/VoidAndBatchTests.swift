@@ -46,6 +46,49 @@ struct VoidAndBatchTests {
         }
     }
 
+    @Test("an id another restaurant already used is not_found for a meal, a void, a batch item, a delivery and an event")
+    func idsOfAnotherRestaurant() async throws {
+        let world = try TestWorld.make()
+        let (other, otherToken) = try TestWorld.addRestaurant()
+        let card = try TestWorld.addCard()
+        try await world.test { client in
+            let meal = mealBody(card: card)
+            #expect(try await client.call(.post, "/v1/meals", token: world.token, body: meal).status == .created)
+            let mealID = try #require(meal["id"] as? String)
+            let void: [String: Any] = ["id": UUID().uuidString.lowercased(), "reason": "wrong card"]
+            #expect(try await client.call(.post, "/v1/meals/\(mealID)/void", token: world.token, body: void).status == .created)
+            let delivery = deliveryBody(card: card)
+            #expect(try await client.call(.post, "/v1/deliveries", token: world.token, body: delivery).status == .created)
+            let deliveryID = try #require(delivery["id"] as? String)
+            let event = eventBody("dispatched")
+            #expect(try await client.call(.post, "/v1/deliveries/\(deliveryID)/events", token: world.token, body: event).status == .created)
+
+            // The other restaurant, reusing each id, even with the very same content, learns nothing of them.
+            let otherMeal = mealBody(card: card, gross: 900)
+            #expect(try await client.call(.post, "/v1/meals", token: otherToken, body: otherMeal).status == .created)
+            let otherDelivery = deliveryBody(card: card, on: "2031-05-11")
+            #expect(try await client.call(.post, "/v1/deliveries", token: otherToken, body: otherDelivery).status == .created)
+            let reused: [(String, [String: Any])] = [
+                ("/v1/meals", meal),
+                ("/v1/meals", mealBody(card: card, gross: 900, id: mealID)),
+                ("/v1/meals/\(try #require(otherMeal["id"] as? String))/void", void),
+                ("/v1/deliveries", delivery),
+                ("/v1/deliveries/\(try #require(otherDelivery["id"] as? String))/events", event),
+            ]
+            for (path, body) in reused {
+                let answer = try await client.call(.post, path, token: otherToken, body: body)
+                #expect(answer.status == .notFound, "\(path)")
+                #expect(answer.error == "not_found" && answer["field"] as? String == "id", "\(path)")
+            }
+            let batch = try await client.call(.post, "/v1/meals/batch", token: otherToken, body: ["meals": [meal]])
+            let results = try #require(batch["results"] as? [[String: Any]])
+            #expect(results.map { $0["status"] as? Int } == [404] && results.first?["error"] as? String == "not_found")
+
+            #expect(try restaurantEntryCount(world.restaurant) == 2 && restaurantEntryCount(other) == 1)
+            #expect(try eventCount(delivery: deliveryID) == 1 && eventCount(delivery: try #require(otherDelivery["id"] as? String)) == 0)
+        }
+    }
+
     @Test("a batch mixes new, replayed, invalid and conflicting items, each judged alone, in input order")
     func batch() async throws {
         let world = try TestWorld.make()
