@@ -169,7 +169,7 @@ struct DeliveryRouteTests {
         }
     }
 
-    @Test("a replayed request answers 200 with the delivery as created, even after it moved on; other content is a conflict")
+    @Test("a replayed request answers 200 with the delivery as created, even after it moved on; other content is a conflict; another restaurant gets not_found")
     func deliveryReplayAndConflict() async throws {
         let world = try TestWorld.make()
         let (_, otherToken) = try TestWorld.addRestaurant()
@@ -193,8 +193,9 @@ struct DeliveryRouteTests {
             let conflict = try await client.call(.post, "/v1/deliveries", token: world.token, body: changed)
             #expect(conflict.status == .conflict)
             #expect(conflict.error == "idempotency_conflict")
+            // Another restaurant is not told that the id exists (CONTRACT.md).
             let strangers = try await client.call(.post, "/v1/deliveries", token: otherToken, body: body)
-            #expect(strangers.error == "idempotency_conflict")
+            #expect(strangers.status == .notFound && strangers.error == "not_found")
         }
     }
 
