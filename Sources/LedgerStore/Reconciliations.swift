@@ -135,6 +135,10 @@ public enum Reconciliations {
         _ = try db.query("SET LOCAL work_mem = '256MB'")
         // Compiling these month-wide queries with JIT took longer than it saved (2 of the anomaly pass's 4.8 s).
         _ = try db.query("SET LOCAL jit = off")
+        // The planner reserves 8 kB for each group of an array_agg, so for a month of cards it would rather sort every
+        // meal (1.1 s on the bench month) than hash 50,000 small arrays (0.3 s, in tens of MB). Hash tables may grow
+        // to 8 × work_mem before they spill to disk; they still use only what they need.
+        _ = try db.query("SET LOCAL hash_mem_multiplier = 8")
     }
 
     /// The period's digest by the current seal recipe: from the line hashes stored as the entries were written
@@ -277,37 +281,41 @@ public enum Reconciliations {
         let rows = try db.query("""
             -- The meals undone by this period's voids (few: found through the voids' index), whatever their period.
             WITH voided AS (
-                SELECT m.restaurant_id, m.credential, coalesce(m.category, '-') AS category, m.card_no, m.period = \(p) AS own,
-                       m.gross_fen, m.discount_fen, m.payable_fen
+                SELECT m.restaurant_id, m.credential, coalesce(m.category, '-') AS category, m.gross_fen, m.discount_fen, m.payable_fen
                 FROM ledger.entries v JOIN ledger.entries m ON m.id = v.voided_entry_id
                 WHERE v.kind = 'void' AND v.period = \(p)
             ),
-            -- Per card: the period's meals in one hash aggregate, less the voided meals. A card is a cardholder of the
-            -- period when it has more meals in the period than voids of those meals.
-            s AS (
-                SELECT restaurant_id, credential, category, card_no, sum(meals)::bigint AS meals, sum(voided)::bigint AS voided,
-                       sum(late)::bigint AS late, sum(meals) > sum(own_voided) AS holder, sum(gross)::bigint AS gross,
-                       sum(discount)::bigint AS discount, sum(payable)::bigint AS payable
-                FROM (
-                    SELECT restaurant_id, credential, coalesce(category, '-') AS category, card_no, count(*) AS meals, 0 AS voided,
-                           0 AS own_voided, count(*) FILTER (WHERE late) AS late, sum(gross_fen)::bigint AS gross,
-                           sum(discount_fen)::bigint AS discount, sum(payable_fen)::bigint AS payable
-                    FROM ledger.entries WHERE kind = 'meal' AND period = \(p)
-                    GROUP BY 1, 2, 3, 4
-                    UNION ALL
-                    SELECT restaurant_id, credential, category, card_no, 0, count(*), count(*) FILTER (WHERE own), 0,
-                           -sum(gross_fen)::bigint, -sum(discount_fen)::bigint, -sum(payable_fen)::bigint
-                    FROM voided GROUP BY 1, 2, 3, 4
-                ) per_card
-                GROUP BY 1, 2, 3, 4
+            -- The period's meals per restaurant, credential and category, less the meals its voids undid.
+            sums AS (
+                SELECT restaurant_id, credential, coalesce(category, '-') AS category, count(*) AS meals, 0 AS voided,
+                       count(*) FILTER (WHERE late) AS late, sum(gross_fen) AS gross, sum(discount_fen) AS discount,
+                       sum(payable_fen) AS payable
+                FROM ledger.entries WHERE kind = 'meal' AND period = \(p)
+                GROUP BY 1, 2, 3
+                UNION ALL
+                SELECT restaurant_id, credential, category, 0, count(*), 0, -sum(gross_fen), -sum(discount_fen), -sum(payable_fen)
+                FROM voided GROUP BY 1, 2, 3
+            ),
+            -- The cardholders of a restaurant: the cards with a meal of the period there that no void of the period undid.
+            holders AS (
+                SELECT restaurant_id, count(*) AS cardholders
+                FROM (SELECT DISTINCT restaurant_id, card_no FROM ledger.live_meals(\(p))) c
+                GROUP BY restaurant_id
+            ),
+            grouped AS (
+                SELECT restaurant_id, credential, category, grouping(credential, category) AS whole,
+                       sum(meals)::bigint AS meals, sum(voided)::bigint AS voided, sum(late)::bigint AS late,
+                       coalesce(sum(gross), 0)::bigint AS gross, coalesce(sum(discount), 0)::bigint AS discount,
+                       coalesce(sum(payable), 0)::bigint AS payable, coalesce(sum(meals - voided), 0)::bigint AS kept
+                FROM sums
+                GROUP BY GROUPING SETS ((restaurant_id), (restaurant_id, credential, category))
             )
-            SELECT r.code, s.credential, s.category, grouping(s.credential, s.category),
-                   sum(meals)::bigint, sum(voided)::bigint, sum(late)::bigint, count(DISTINCT card_no) FILTER (WHERE holder),
-                   coalesce(sum(gross), 0)::bigint, coalesce(sum(discount), 0)::bigint, coalesce(sum(payable), 0)::bigint,
-                   coalesce(sum(meals - voided), 0)::bigint
-            FROM s JOIN ledger.restaurants r ON r.id = s.restaurant_id
-            GROUP BY GROUPING SETS ((r.code), (r.code, s.credential, s.category))
-            ORDER BY r.code, grouping(s.credential, s.category) DESC, s.credential, s.category
+            SELECT r.code, g.credential, g.category, g.whole, g.meals, g.voided, g.late, coalesce(h.cardholders, 0),
+                   g.gross, g.discount, g.payable, g.kept
+            FROM grouped g
+            JOIN ledger.restaurants r ON r.id = g.restaurant_id
+            LEFT JOIN holders h ON h.restaurant_id = g.restaurant_id AND g.whole <> 0
+            ORDER BY r.code, g.whole DESC, g.credential, g.category
             """)
         for row in rows {
             let code = try row.decode(0, as: String.self)
@@ -404,12 +412,13 @@ public enum Reconciliations {
         let tz = settings.timeZone.identifier
         let query: PostgresQuery = switch pass {
         case .cardPatterns: """
-            -- One row per card: its meals' days and amounts, and whether it ate at two restaurants or more. A hash
-            -- aggregate of a row per card is far cheaper than one of a row per card and day (or amount); the days and
-            -- amounts are then counted card by card.
+            -- One row per card with its meals' days, amounts, and (for a card seen at two restaurants or more) times and
+            -- restaurants. A hash aggregate of a row per card is far cheaper than one of a row per card and day (or
+            -- amount), or than sorting the month by card; each card's few meals are then looked at card by card.
             WITH per_card AS MATERIALIZED (
                 SELECT card_no, array_agg(local_date) AS days, array_agg(gross_fen) AS amounts,
-                       min(restaurant_id) <> max(restaurant_id) AS several_restaurants
+                       CASE WHEN min(restaurant_id) <> max(restaurant_id) THEN array_agg(occurred_at) END AS times,
+                       CASE WHEN min(restaurant_id) <> max(restaurant_id) THEN array_agg(restaurant_id) END AS places
                 FROM ledger.live_meals(\(p)) GROUP BY card_no
             ),
             flagged AS (
@@ -420,15 +429,17 @@ public enum Reconciliations {
                 FROM per_card c CROSS JOIN LATERAL (
                     SELECT amount FROM unnest(c.amounts) AS amount GROUP BY amount HAVING count(*) >= \(AnomalyKind.repeatedAmountThreshold)::int) a
             ),
-            -- Only the meals of cards seen at two restaurants or more are put in time order.
-            paired AS (
-                SELECT l.id, l.card_no, l.restaurant_id, l.occurred_at,
-                       lag(l.id) OVER w AS prev_id, lag(l.restaurant_id) OVER w AS prev_restaurant, lag(l.occurred_at) OVER w AS prev_at
-                FROM ledger.live_meals(\(p)) l WHERE l.card_no IN (SELECT card_no FROM per_card WHERE several_restaurants)
-                WINDOW w AS (PARTITION BY l.card_no ORDER BY l.occurred_at, l.id)
+            -- Cards with two meals in a row, in time, at different restaurants and close enough. Which meals those are
+            -- (ties in time broken by id) is read below for these cards only.
+            paired_cards AS (
+                SELECT c.card_no FROM per_card c
+                WHERE c.times IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM (SELECT m.at, m.place, lag(m.at) OVER w AS prev_at, lag(m.place) OVER w AS prev_place
+                                   FROM unnest(c.times, c.places) AS m(at, place) WINDOW w AS (ORDER BY m.at)) x
+                    WHERE x.prev_place <> x.place AND x.at - x.prev_at <= make_interval(secs => \(AnomalyKind.twoRestaurantsWindowSeconds)))
             )
-            -- The meals of each flagged day or amount, read through the card's index: the aggregate keeps the
-            -- subquery one per flagged group.
+            -- The meals of each flagged day or amount, and the pairs of each flagged card, read through the card's index:
+            -- the aggregate and the window keep each subquery one per flagged group or card.
             SELECT f.kind, f.card_no, m.ids,
                    CASE f.kind WHEN 'over_daily_limit' THEN format('%s meals on %s, limit %s', m.meals, f.day, \(limit)::int)
                                ELSE format('%s meals of %s fen', m.meals, f.amount) END
@@ -436,13 +447,18 @@ public enum Reconciliations {
                 SELECT array_agg(l.id ORDER BY l.occurred_at, l.id) AS ids, count(*) AS meals
                 FROM ledger.live_meals(\(p)) l WHERE l.card_no = f.card_no AND (l.local_date = f.day OR l.gross_fen = f.amount)) m
             UNION ALL
-            SELECT 'two_restaurants_30min', card_no, ARRAY[prev_id, id],
-                   format('%s at %s, then %s at %s (%s min apart)', (SELECT code FROM ledger.restaurants WHERE id = prev_restaurant),
-                          to_char(prev_at AT TIME ZONE \(tz), 'YYYY-MM-DD HH24:MI'), (SELECT code FROM ledger.restaurants WHERE id = restaurant_id),
-                          to_char(occurred_at AT TIME ZONE \(tz), 'YYYY-MM-DD HH24:MI'),
-                          (extract(epoch FROM occurred_at - prev_at)::bigint / 60))
-            FROM paired
-            WHERE prev_restaurant <> restaurant_id AND occurred_at - prev_at <= make_interval(secs => \(AnomalyKind.twoRestaurantsWindowSeconds))
+            SELECT 'two_restaurants_30min', p.card_no, ARRAY[x.prev_id, x.id],
+                   format('%s at %s, then %s at %s (%s min apart)', (SELECT code FROM ledger.restaurants WHERE id = x.prev_restaurant),
+                          to_char(x.prev_at AT TIME ZONE \(tz), 'YYYY-MM-DD HH24:MI'), (SELECT code FROM ledger.restaurants WHERE id = x.restaurant_id),
+                          to_char(x.occurred_at AT TIME ZONE \(tz), 'YYYY-MM-DD HH24:MI'),
+                          (extract(epoch FROM x.occurred_at - x.prev_at)::bigint / 60))
+            FROM paired_cards p CROSS JOIN LATERAL (
+                SELECT l.id, l.restaurant_id, l.occurred_at,
+                       lag(l.id) OVER w AS prev_id, lag(l.restaurant_id) OVER w AS prev_restaurant, lag(l.occurred_at) OVER w AS prev_at
+                FROM ledger.live_meals(\(p)) l WHERE l.card_no = p.card_no
+                WINDOW w AS (ORDER BY l.occurred_at, l.id)) x
+            WHERE x.prev_restaurant <> x.restaurant_id
+              AND x.occurred_at - x.prev_at <= make_interval(secs => \(AnomalyKind.twoRestaurantsWindowSeconds))
             """
         case .registry: """
             SELECT 'card_not_valid', l.card_no, array_agg(l.id ORDER BY l.occurred_at, l.id),
