@@ -222,6 +222,47 @@ struct ReconciliationTests {
         }
     }
 
+    @Test("two restaurants within 30 minutes: consecutive meals in time, ties by id, the bound included, voided meals left out")
+    func twoRestaurants() throws {
+        try ScratchDatabase.withScratch { scratch in
+            let db = try scratch.connect()
+            defer { db.close() }
+            try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
+            for code in ["A", "B"] {
+                _ = try Restaurants.add(code: code, name: "Restaurant \(code)", community: "C", rate: Rate(basisPoints: 8500), on: db)
+                _ = try Terminals.add(restaurant: code, name: "till", on: db)
+            }
+            try db.execute(script: "INSERT INTO ledger.periods (period) VALUES ('2031-04')")
+            var m = Month()
+            let plan: [(String, String, String, String)] = [
+                ("p1a", "A", "PAIR0001", "12:00"), ("p1b", "B", "PAIR0001", "12:40"),  // 40 minutes: no
+                ("p1c", "A", "PAIR0001", "18:00"), ("p1d", "B", "PAIR0001", "18:30"),  // exactly 30 minutes: yes
+                ("p2a", "A", "PAIR0002", "12:00"), ("p2b", "B", "PAIR0002", "12:00"),  // the same instant: yes, by id
+                ("p3a", "A", "PAIR0003", "12:00"), ("p3b", "A", "PAIR0003", "12:10"),  // one restaurant: no
+                ("p4a", "A", "PAIR0004", "12:00"), ("p4b", "B", "PAIR0004", "12:15"),  // voided below: no
+                ("p5a", "A", "PAIR0005", "12:00"), ("p5b", "B", "PAIR0005", "12:10"), ("p5c", "A", "PAIR0005", "12:20"),  // two pairs
+            ]
+            for (name, restaurant, card, time) in plan {
+                try Self.meal(db, &m, name, restaurant: restaurant, card: card, at: "2031-04-07T\(time):00+08:00", gross: 1000, period: "2031-04")
+            }
+            try Self.void(db, &m, "v4", of: "p4b", restaurant: "B", period: "2031-04")
+
+            let helper = try scratch.connect()
+            defer { helper.close() }
+            let report = try Reconciliations.run(period: Period(parsing: "2031-04"), statements: nil, dryRun: true, settings: Self.settings, on: db,
+                                                 helper: helper)
+            let pairs = report.anomalies.filter { $0.kind == .twoRestaurants }
+            let tie = [m["p2a"], m["p2b"]].sorted { $0.uuidString < $1.uuidString }
+            // One card's anomalies are listed by their first entry id.
+            let card5 = [[m["p5a"], m["p5b"]], [m["p5b"], m["p5c"]]].sorted { $0[0].uuidString < $1[0].uuidString }
+            #expect(pairs.map(\.entryIDs) == [[m["p1c"], m["p1d"]], tie] + card5)
+            #expect(pairs.map(\.card) == ["****0001", "****0002", "****0005", "****0005"])
+            #expect(pairs[0].detail == "A at 2031-04-07 18:00, then B at 2031-04-07 18:30 (30 min apart)")
+            #expect(Set(pairs[2...].map(\.detail)) == ["A at 2031-04-07 12:00, then B at 2031-04-07 12:10 (10 min apart)",
+                                                         "B at 2031-04-07 12:10, then A at 2031-04-07 12:20 (10 min apart)"])
+        }
+    }
+
     @Test("a period without entries closes with the digest of nothing; an open period does not verify")
     func emptyPeriod() throws {
         try ScratchDatabase.withScratch { scratch in
