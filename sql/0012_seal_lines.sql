@@ -75,18 +75,37 @@ JOIN ledger.terminals t ON t.id = e.terminal_id
 CROSS JOIN ledger.secrets s
 WHERE s.name = 'card_ref';
 
--- Version 2 recomputed from the entries, with the line function above (the same lines as 0011's).
-CREATE OR REPLACE FUNCTION ledger.period_digest_v2(p_period text) RETURNS text
+-- The hash of each entry's line of a period as the entry is now, with ledger.card_ref run once per card.
+CREATE FUNCTION ledger.period_lines(p_period text) RETURNS TABLE (entry_id uuid, line_sha256 bytea)
 LANGUAGE sql STABLE AS $$
-    SELECT encode(sha256(coalesce(string_agg(sha256(convert_to(ledger.entry_seal_line(e, r.code, t.name, c.card_ref), 'UTF8')),
-                                             ''::bytea ORDER BY e.id), '')), 'hex')
+    SELECT e.id, sha256(convert_to(ledger.entry_seal_line(e, r.code, t.name, c.card_ref), 'UTF8'))
     FROM ledger.entries e
     JOIN ledger.restaurants r ON r.id = e.restaurant_id
     JOIN ledger.terminals t ON t.id = e.terminal_id
-    -- Grouped first, so that ledger.card_ref runs once per card of the period.
     LEFT JOIN (SELECT card_no, ledger.card_ref(card_no) AS card_ref FROM ledger.entries WHERE period = p_period GROUP BY card_no) c
         ON c.card_no = e.card_no
     WHERE e.period = p_period
+$$;
+
+-- Version 2 recomputed from the entries as they are now (the same lines as 0011's).
+CREATE OR REPLACE FUNCTION ledger.period_digest_v2(p_period text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT encode(sha256(coalesce(string_agg(l.line_sha256, ''::bytea ORDER BY l.entry_id), '')), 'hex')
+    FROM ledger.period_lines(p_period) l
+$$;
+
+-- The entries of a period whose line differs from the one stored when they were written: 'changed' (the entry is
+-- not as it was written), 'unsealed' (no line was stored: written with triggers off) or 'removed' (a line is stored
+-- for an entry that is gone). For `ledgerctl verify` to name them when a seal is broken. Entries written before this
+-- migration have the lines they had when it ran.
+CREATE FUNCTION ledger.seal_line_differences(p_period text) RETURNS TABLE (entry_id uuid, difference text)
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(n.entry_id, s.entry_id),
+           CASE WHEN s.entry_id IS NULL THEN 'unsealed' WHEN n.entry_id IS NULL THEN 'removed' ELSE 'changed' END
+    FROM ledger.period_lines(p_period) n
+    FULL JOIN (SELECT x.entry_id, x.line_sha256 FROM ledger.seal_lines x WHERE x.period = p_period) s ON s.entry_id = n.entry_id
+    WHERE n.entry_id IS NULL OR s.entry_id IS NULL OR n.line_sha256 <> s.line_sha256
+    ORDER BY 1
 $$;
 
 -- Version 2 from the stored line hashes, or NULL when they are not one per entry of the period. The hashes are read
@@ -104,6 +123,6 @@ CREATE VIEW audit.seal_lines AS
 SELECT s.period, s.entry_id, s.line_sha256 FROM ledger.seal_lines s;
 
 REVOKE ALL ON FUNCTION ledger.card_ref_keyed(text, bytea), ledger.entry_seal_line(ledger.entries, text, text, text),
-    ledger.period_digest_v2_stored(text) FROM PUBLIC;
+    ledger.period_lines(text), ledger.period_digest_v2_stored(text), ledger.seal_line_differences(text) FROM PUBLIC;
 REVOKE ALL ON audit.seal_lines FROM PUBLIC;
 GRANT SELECT ON audit.seal_lines TO ledger_auditor;

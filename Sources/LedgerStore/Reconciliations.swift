@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import LedgerCore
 public import Logging
 import Synchronization
@@ -10,6 +10,21 @@ public enum SealCheck: Sendable, Equatable {
     case notClosed
     case intact(digest: String)
     case broken(stored: String, recomputed: String)
+}
+
+/// An entry of a broken period whose line is not the one stored when it was written (sql/0012_seal_lines.sql).
+public struct SealLineDifference: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// The entry is not as it was written.
+        case changed
+        /// No line was stored for the entry: it was written with triggers off.
+        case unsealed
+        /// A line is stored for an entry that is gone.
+        case removed
+    }
+
+    public let entryID: UUID
+    public let kind: Kind
 }
 
 /// Business rule 8: the monthly reconciliation, its seal and the period's close, in one transaction.
@@ -127,6 +142,18 @@ public enum Reconciliations {
             """).first else { return .notClosed }
         let stored = try row.decode(0, as: String.self), now = try row.decode(1, as: String.self)
         return stored == now ? .intact(digest: stored) : .broken(stored: stored, recomputed: now)
+    }
+
+    /// The entries of `period` whose line differs from the one stored when they were written, in id order: what
+    /// changed, when a seal no longer matches. Empty when every entry is as it was written.
+    public static func sealLineDifferences(period: Period, on db: PostgresConnection) throws -> [SealLineDifference] {
+        try db.query("SELECT entry_id, difference FROM ledger.seal_line_differences(\(period.description))").map { row in
+            let kind = try row.decode(1, as: String.self)
+            guard let known = SealLineDifference.Kind(rawValue: kind) else {
+                throw PostgresError(kind: .decoding, message: "ledger.seal_line_differences returned an unknown difference \(kind)")
+            }
+            return SealLineDifference(entryID: try row.decode(0), kind: known)
+        }
     }
 
     /// Settings for queries over a whole month, for the current transaction.

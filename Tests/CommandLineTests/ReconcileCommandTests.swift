@@ -106,6 +106,7 @@ struct ReconcileCommandTests {
             let broken = try ctl("verify", "--period", "2033-04")
             #expect(broken.status == 1)
             #expect(broken.stdout.contains("SEAL BROKEN"))
+            #expect(broken.stdout.contains("entry \(id): changed since it was written"))
         }
     }
 

@@ -119,6 +119,8 @@ struct SealLinesTests {
                 return
             }
             #expect(stored == report.digest)
+            #expect(try Reconciliations.sealLineDifferences(period: Self.may, on: fixture.db)
+                == [SealLineDifference(entryID: fixture.mayMeal, kind: .changed)])
             // sql/audit/README.md: the entries whose line no longer hashes to the line stored when they were written.
             try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
                 let changed = try auditor.query("""
@@ -126,6 +128,30 @@ struct SealLinesTests {
                     WHERE s.line_sha256 <> sha256(convert_to(audit.seal_line(e), 'UTF8'))
                     """).map { try $0.decode(0, as: UUID.self) }
                 #expect(changed == [fixture.mayMeal])
+            }
+        }
+    }
+
+    @Test("the differences name an entry changed, one written with triggers off and one removed, and nothing else")
+    func differences() throws {
+        try AuditFixture.with { fixture in
+            let april = try Period(parsing: "2031-04")
+            #expect(try Reconciliations.sealLineDifferences(period: april, on: fixture.db).isEmpty)
+            let stray = UUID()
+            try fixture.db.execute(script: "SET session_replication_role = replica")
+            try fixture.meal(stray, at: "R1", card: AuditFixture.card1, period: "2031-04", occurred: "2031-04-20T12:00:00+08:00", gross: 1000)
+            try fixture.db.execute(script: """
+                DELETE FROM ledger.entries WHERE id = '\(fixture.aprilMealR2.uuidString.lowercased())';
+                UPDATE ledger.entries SET reason = 'edited' WHERE id = '\(fixture.aprilVoid.uuidString.lowercased())';
+                SET session_replication_role = origin;
+                """)
+            let expected = [SealLineDifference(entryID: stray, kind: .unsealed), SealLineDifference(entryID: fixture.aprilMealR2, kind: .removed),
+                            SealLineDifference(entryID: fixture.aprilVoid, kind: .changed)]
+            let found = try Reconciliations.sealLineDifferences(period: april, on: fixture.db)
+            #expect(found == expected.sorted { $0.entryID.uuidString < $1.entryID.uuidString })
+            guard case .broken = try Reconciliations.verify(period: april, on: fixture.db) else {
+                Issue.record("the changed period still verified")
+                return
             }
         }
     }
