@@ -175,8 +175,10 @@ public enum Reconciliations {
         if let digest = try db.query("SELECT ledger.period_digest_v2_stored(\(p))").single().decode(0, as: String?.self) {
             return digest
         }
-        logger?.warning("the stored seal lines do not match the entries one for one, so the seal is computed from the entries; an entry was written with triggers off",
-                        metadata: ["period": "\(p)"])
+        logger?.warning("""
+            the stored seal lines are not one per entry of the period (an entry was written with triggers off, or removed), \
+            so the seal is computed from the entries as they are; SELECT * FROM ledger.seal_line_differences('\(p)') lists them
+            """, metadata: ["period": "\(p)"])
         return try db.query("SELECT ledger.seal_digest(\(p), \(sealVersion))").single().decode(0)
     }
 
