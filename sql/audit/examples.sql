@@ -94,3 +94,13 @@ SELECT encode(CASE p.seal_version
        p.digest AS sealed
 FROM audit.periods p
 WHERE p.period = '2031-04';
+
+-- 13. Each period's entries against the lines stored when they were written (audit.seal_lines, since migration
+--     0012): how many entries, how many stored lines, and how many entries differ from theirs. For a period whose
+--     seal is broken, README.md, "Each entry's line hash", lists the entries themselves.
+SELECT e.period, count(*) AS entries, count(s.entry_id) AS stored_lines,
+       count(*) FILTER (WHERE s.line_sha256 IS DISTINCT FROM sha256(convert_to(audit.seal_line(e), 'UTF8'))) AS differing
+FROM audit.entries e
+LEFT JOIN audit.seal_lines s ON s.entry_id = e.id AND s.period = e.period
+GROUP BY e.period
+ORDER BY e.period;
