@@ -238,7 +238,7 @@ private struct Labels {
     var closedAt: String { t("结账时间", "Closed at") }
     var digest: String { t("封存摘要（SHA-256）", "Digest (SHA-256)") }
     var notClosed: String { t("未结账", "not closed") }
-    var sealNote: String { t("任何人可用 SQL 复核：SELECT ledger.period_digest('期间') 应等于上述摘要（ledgerctl verify）。", "Anyone can recompute it with SQL: SELECT ledger.period_digest('period') must equal the digest above (ledgerctl verify).") }
+    var sealNote: String { t("任何人可用 SQL 复核：SELECT audit.verify_period('期间') 应返回 true（或 ledgerctl verify）；摘要的算法见 sql/audit/README.md。", "Anyone can check it with SQL: SELECT audit.verify_period('period') must return true (or ledgerctl verify); sql/audit/README.md gives the recipe to recompute the digest.") }
     var preparedBy: String { t("制表人（签字）", "Prepared by (signature)") }
     var reviewedBy: String { t("审核人（签字）", "Reviewed by (signature)") }
     var approvedBy: String { t("批准人（签字、盖章）", "Approved by (signature, seal)") }

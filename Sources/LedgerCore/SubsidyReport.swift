@@ -109,7 +109,7 @@ public struct SubsidyReport: Sendable, Hashable, Codable {
     public let closed: Bool
     /// When the period closed, RFC 3339 in the programme's time zone; nil on a dry run.
     public let closedAt: String?
-    /// The seal (`ledger.period_digest`); nil on a dry run.
+    /// The seal (`ledger.seal_digest` of the period, by its seal version); nil on a dry run.
     public let digest: String?
     /// Entries (meals and voids) booked into the period.
     public let entries: Int64

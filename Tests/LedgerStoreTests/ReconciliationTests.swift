@@ -200,6 +200,8 @@ struct ReconciliationTests {
             let again = try Reconciliations.run(period: Self.march, statements: nil, dryRun: false, settings: Self.settings, on: db)
             #expect(again.json() == report.json())
             #expect(again.html() == report.html() && again.breaksCSV() == report.breaksCSV())
+            // The printed report tells readers how to check the seal with what they may call.
+            #expect(report.html(language: .en).contains("SELECT audit.verify_period('period') must return true"))
             #expect(try db.query("SELECT count(*) FROM ledger.reconciliation_runs").single().decode(0, as: Int.self) == 2)
 
             // An entry into the closed period is refused; the period row cannot be changed.
