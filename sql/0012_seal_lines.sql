@@ -45,8 +45,8 @@ CREATE TRIGGER seal_lines_append_only BEFORE UPDATE OR DELETE ON ledger.seal_lin
 CREATE TRIGGER seal_lines_no_truncate BEFORE TRUNCATE ON ledger.seal_lines
     FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_entry_change();
 
--- The seal lines of the entries in `new_entries` (a transition table), or of every entry when called by this
--- migration. One statement per INSERT into ledger.entries, with the key read once.
+-- The seal lines of the entries in `new_entries` (a transition table): one statement per INSERT into
+-- ledger.entries, with the key read once.
 CREATE FUNCTION ledger.store_seal_lines() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -65,16 +65,6 @@ CREATE TRIGGER entries_seal_lines AFTER INSERT ON ledger.entries
     REFERENCING NEW TABLE AS new_entries
     FOR EACH STATEMENT EXECUTE FUNCTION ledger.store_seal_lines();
 
--- The entries written before this migration.
-INSERT INTO ledger.seal_lines (period, entry_id, line_sha256)
-SELECT e.period, e.id,
-       sha256(convert_to(ledger.entry_seal_line(e, r.code, t.name, ledger.card_ref_keyed(e.card_no, s.value)), 'UTF8'))
-FROM ledger.entries e
-JOIN ledger.restaurants r ON r.id = e.restaurant_id
-JOIN ledger.terminals t ON t.id = e.terminal_id
-CROSS JOIN ledger.secrets s
-WHERE s.name = 'card_ref';
-
 -- The hash of each entry's line of a period as the entry is now, with ledger.card_ref run once per card.
 CREATE FUNCTION ledger.period_lines(p_period text) RETURNS TABLE (entry_id uuid, line_sha256 bytea)
 LANGUAGE sql STABLE AS $$
@@ -86,6 +76,10 @@ LANGUAGE sql STABLE AS $$
         ON c.card_no = e.card_no
     WHERE e.period = p_period
 $$;
+
+-- The entries written before this migration, period by period.
+INSERT INTO ledger.seal_lines (period, entry_id, line_sha256)
+SELECT p.period, l.entry_id, l.line_sha256 FROM ledger.periods p CROSS JOIN LATERAL ledger.period_lines(p.period) l;
 
 -- Version 2 recomputed from the entries as they are now (the same lines as 0011's).
 CREATE OR REPLACE FUNCTION ledger.period_digest_v2(p_period text) RETURNS text
