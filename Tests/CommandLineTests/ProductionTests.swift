@@ -35,7 +35,7 @@ struct ProductionTests {
         #expect(ContinuousClock.now - started > .milliseconds(250))
         #expect(status == 200)
         #expect(body.components(separatedBy: #""status":201"#).count - 1 == 1000)
-        daemon.process.waitUntilExit()
+        #expect(Deadlines.waitForExit(daemon.process, within: Deadlines.shutdown, what: "ledgerd's exit after SIGTERM"))
         #expect(daemon.process.terminationStatus == 0)
         #expect(try Executables.sql("SELECT count(*) FROM ledger.entries WHERE card_no = '\(daemon.card)'") == "1000")
     }
@@ -108,15 +108,11 @@ struct ProductionTests {
                 .replacingOccurrences(of: "/usr/local/bin/", with: Executables.binDir.path + "/")
             try text.write(to: scratch.appendingPathComponent(unit), atomically: true, encoding: .utf8)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: analyzer)
-        process.arguments = ["verify", "--man=no"] + units.map { scratch.appendingPathComponent($0).path }
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "systemd-analyze verify: \(output)")
+        let outcome = try Executables.runToCompletion(
+            URL(fileURLWithPath: analyzer), ["verify", "--man=no"] + units.map { scratch.appendingPathComponent($0).path },
+            environment: ProcessInfo.processInfo.environment)
+        let output = outcome.stderr
+        #expect(outcome.status == 0, "systemd-analyze verify: \(output)")
         #expect(output.isEmpty, "systemd-analyze verify: \(output)")
     }
 }
