@@ -22,7 +22,7 @@ wait_until_serving() { # PID LOG [SECONDS]
     for ((i = 0; i < seconds * 10; i++)); do
         grep -q 'ledgerd is serving' "$logfile" 2>/dev/null && return 0
         if ! kill -0 "$pid" 2>/dev/null; then
-            warn "ledgerd stopped before it served; its message is above (and in $logfile)"
+            warn "ledgerd stopped before it served"
             return 1
         fi
         sleep 0.1
