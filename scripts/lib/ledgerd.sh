@@ -2,20 +2,11 @@
 # Helpers for scripts that start ledgerd and talk to it (scripts/run, scripts/demo, scripts/smoke). Source this
 # file after lib/common.sh; do not run it.
 #
-#   ensure_curl              install curl with apt-get when it is missing
 #   wait_until_serving PID LOG [SECONDS]
 #                            wait until the ledgerd of PID logs that it serves (in LOG); fail, saying so, when it
 #                            stops first or does not serve within SECONDS (default 60)
 #   serving_port LOG         the API port that ledgerd logged
 #   free_port PORT           the first port from PORT up that nothing listens on at 127.0.0.1
-
-ensure_curl() {
-    command -v curl >/dev/null 2>&1 && return 0
-    command -v apt-get >/dev/null 2>&1 || die "curl is missing and apt-get is not available; install curl"
-    log "installing curl with apt-get"
-    as_admin env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    as_admin env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade curl
-}
 
 wait_until_serving() { # PID LOG [SECONDS]
     local pid="$1" logfile="$2" seconds="${3:-60}" i
