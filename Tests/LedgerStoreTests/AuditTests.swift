@@ -7,7 +7,7 @@ import Testing
 
 @Suite("SQL for auditors, personal data and tamper evidence")
 struct AuditTests {
-    /// CONTRACT.md, "SQL for auditors": each view and the columns it has at least.
+    /// docs/interfaces.md, "SQL for auditors": each view and the columns it has at least.
     static let contract: [String: [String]] = [
         "meals": ["id", "period", "restaurant", "terminal", "card_ref", "card_last4", "category", "credential", "occurred_at",
                   "recorded_at", "gross_fen", "rate_bp", "payable_fen", "discount_fen", "late", "voided"],
