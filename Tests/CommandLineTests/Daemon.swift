@@ -52,16 +52,17 @@ final class Daemon {
         try? FileManager.default.removeItem(at: logFile)
     }
 
-    /// Waits until ledgerd logs its port and `/healthz` answers 200, at most 30 s.
+    /// Waits until ledgerd logs its port and `/healthz` answers 200, at most 120 s (a loaded CI machine with several
+    /// daemons starting at once is slow; a hang is not).
     func waitUntilServing() async throws {
-        let end = ContinuousClock.now + .seconds(30)
+        let end = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < end {
             if port == 0, let match = log.firstMatch(of: /http\.port"?[=:]"?(\d+)/) { port = Int(match.1) ?? 0 }
-            if port != 0, (try? await request("GET", "/healthz", timeout: 2).status) == 200 { return }
+            if port != 0, (try? await request("GET", "/healthz", timeout: 10).status) == 200 { return }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("ledgerd did not serve /healthz within 30 s; its log: \(log)")
+        Issue.record("ledgerd did not serve /healthz within 120 s; its log: \(log)")
         throw CancellationError()
     }
 
@@ -92,6 +93,13 @@ final class Daemon {
         request.timeoutInterval = timeout
         let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A GET without a token, for a closure that must not hold the daemon itself.
+    static func get(_ path: String, port: Int) async throws -> String {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.timeoutInterval = 10
+        return String(decoding: try await URLSession.shared.data(for: request).0, as: UTF8.self)
     }
 
     func mealJSON(id: String = UUID().uuidString) -> String {

@@ -10,7 +10,7 @@ enum Deadlines {
     /// How long a `ledgerctl` command, `psql` or another short program may take.
     static let command: Duration = .seconds(120)
     /// How long `ledgerd` may take to stop after SIGTERM (its graceful shutdown is at most 10 s).
-    static let shutdown: Duration = .seconds(30)
+    static let shutdown: Duration = .seconds(60)
 
     /// Waits until `process` has exited, at most `limit`. Past it, records an issue naming `what`, kills the
     /// process (SIGTERM, then SIGKILL after 2 s) and returns false.
