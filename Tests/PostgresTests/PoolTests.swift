@@ -103,7 +103,9 @@ import Testing
         let waited = ContinuousClock.now - start
         #expect(error?.kind == .poolTimeout)
         #expect(waited >= .milliseconds(150))
-        #expect(waited < .milliseconds(3000))
+        // The holder cannot finish before the gate opens, so .poolTimeout alone proves the timeout; the bound only
+        // says it came back at all (on a loaded machine the timer fires seconds late).
+        #expect(waited < .seconds(60))
         #expect(pool.statistics.waiting == 0)
         #expect(pool.statistics.totalTimeouts == 1)
 
