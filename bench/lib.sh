@@ -42,14 +42,7 @@ trap 'bench_cleanup' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-ensure_wrk() {
-    command -v wrk >/dev/null 2>&1 && return 0
-    command -v apt-get >/dev/null 2>&1 || die "wrk is missing and apt-get is not available; install wrk"
-    log "installing wrk with apt-get"
-    as_admin env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    as_admin env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade wrk
-    command -v wrk >/dev/null 2>&1 || die "wrk is still missing after apt-get"
-}
+ensure_wrk() { ensure_tool wrk; }
 
 # Always the private cluster (a DATABASE_URL from the environment is ignored: the bench drops and
 # recreates its database), in a database of its own so that ledger and ledger_test are left alone.

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import LedgerStore
 
 /// `ledgerctl`: the bureau's command line. Each subcommand lives in its own file.
 public struct Ledgerctl: ParsableCommand {
@@ -6,6 +7,7 @@ public struct Ledgerctl: ParsableCommand {
         commandName: "ledgerctl",
         abstract: "Administer the double-support restaurant ledger.",
         discussion: "Reads DATABASE_URL (a libpq connection string or URI) or the PG* variables, and LEDGER_TZ.",
+        version: "ledgerctl \(LedgerVersion.current)",
         subcommands: [Migrate.self, RestaurantCommand.self, TerminalCommand.self, CardsCommand.self, StandingOrdersCommand.self,
                       AlertsCommand.self, DeliveriesCommand.self, Reconcile.self, Verify.self, Report.self])
 

@@ -165,7 +165,7 @@ public struct SubsidyReport: Sendable, Hashable, Codable {
         try JSONDecoder().decode(SubsidyReport.self, from: Data(json.utf8))
     }
 
-    /// `subsidy-YYYY-MM.csv`: CONTRACT.md's columns, one row a restaurant, then `TOTAL`. The TOTAL's cardholders is the
+    /// `subsidy-YYYY-MM.csv`: docs/interfaces.md's columns, one row a restaurant, then `TOTAL`. The TOTAL's cardholders is the
     /// sum of the restaurants' (a person eating at two restaurants counts at each).
     public func subsidyCSV() -> String {
         var out = "period,restaurant,meals,voided_meals,cardholders,gross_fen,discount_fen,payable_fen,deliveries_delivered,discount_subsidy_fen,delivery_subsidy_fen,subsidy_fen\n"

@@ -1,4 +1,4 @@
-/// Who a card holder is (PRODUCT.md §3).
+/// Who a card holder is (docs/rules.md, "Words").
 public enum CardCategory: String, Sendable, Hashable, Codable, CaseIterable {
     /// 現役軍人.
     case activeServiceman = "active_serviceman"

@@ -92,7 +92,7 @@ public struct DeliveryFigures: Sendable, Equatable {
     public let recipients: Int64
 }
 
-/// Free deliveries: business rule 6 of PRODUCT.md, applied inside one transaction each.
+/// Free deliveries: business rule 6 of docs/rules.md, applied inside one transaction each.
 public enum Deliveries {
     static func request(
         _ request: DeliveryRequest, by terminal: TerminalIdentity, settings: LedgerSettings, on db: PostgresConnection

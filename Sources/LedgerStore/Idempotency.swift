@@ -22,7 +22,7 @@ extension LedgerError {
     }
 
     /// The answer when `id` is taken by another restaurant's record. A terminal sees nothing of another restaurant
-    /// (CONTRACT.md), so it is not told that the id exists: to it the id is simply not one it can use.
+    /// (docs/interfaces.md), so it is not told that the id exists: to it the id is simply not one it can use.
     static func takenElsewhere(_ id: UUID) -> LedgerError {
         LedgerError(.notFound, "id \(id.uuidString.lowercased()) is not available to this restaurant: send the request again with a new id", field: "id")
     }

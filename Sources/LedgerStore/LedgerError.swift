@@ -1,4 +1,4 @@
-/// A request the ledger refused, with the code of CONTRACT.md that terminals and scripts match on.
+/// A request the ledger refused, with the code of docs/interfaces.md that terminals and scripts match on.
 ///
 /// `message` is for the cashier or the operator: it says what went wrong and what to do. Internal detail
 /// (SQL, SQLSTATE) never goes here; it goes to the log.

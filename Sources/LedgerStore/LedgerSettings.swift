@@ -1,7 +1,7 @@
 public import Foundation
 public import LedgerCore
 
-/// The programme's configurable rules, with PRODUCT.md's defaults.
+/// The programme's configurable rules, with the defaults of docs/rules.md.
 public struct LedgerSettings: Sendable {
     /// Periods, local days and late bookings, in the programme's time zone.
     public var booking: BookingPolicy

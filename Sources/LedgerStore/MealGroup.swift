@@ -10,7 +10,7 @@ struct MealSubmission: Sendable {
 
 extension Meals {
     /// Records a group of meals in the caller's `transaction`, and commits it, judging each exactly as if it had come
-    /// alone, one after the other in the group's order: business rules 1 to 5 of PRODUCT.md. A meal of a terminal
+    /// alone, one after the other in the group's order: business rules 1 to 5 of docs/rules.md. A meal of a terminal
     /// revoked meanwhile is refused as `unauthorized`. Two round trips whatever the group's size: `BEGIN` with the context of every meal
     /// (`ledger.meal_contexts`, which locks the cards), then `ledger.post_meals` of every accepted meal with `COMMIT`.
     ///

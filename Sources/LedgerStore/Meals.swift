@@ -81,7 +81,7 @@ public struct CardCheck: Sendable, Equatable {
     public let dailyLimit: Int
 }
 
-/// Recording meals and voids: business rules 1 to 5 of PRODUCT.md, applied inside one transaction each.
+/// Recording meals and voids: business rules 1 to 5 of docs/rules.md, applied inside one transaction each.
 enum Meals {
     static func void(
         _ request: VoidRequest, by terminal: TerminalIdentity, settings: LedgerSettings, now: Date, on db: PostgresConnection

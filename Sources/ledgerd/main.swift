@@ -15,6 +15,7 @@ import UnixSignals
 @main
 struct LedgerDaemon {
     static func main() async {
+        DaemonCommandLine.handle(Array(CommandLine.arguments.dropFirst()))
         let environment: [String: String]
         do {
             environment = try EnvironmentReader.withConfigurationFile(ProcessInfo.processInfo.environment)
@@ -36,6 +37,8 @@ struct LedgerDaemon {
         let configuration = try LedgerConfiguration.fromEnvironment(environment)
         let api = try ServerConfiguration(listen: reader.string("LEDGER_LISTEN") ?? "127.0.0.1:8080")
         let metricsAddress = try reader.string("LEDGER_METRICS_LISTEN").map { try ServerConfiguration(listen: $0) }
+        try await api.checkCanListen(key: "LEDGER_LISTEN")
+        try await metricsAddress?.checkCanListen(key: "LEDGER_METRICS_LISTEN")
 
         let pool = PostgresPool(
             configuration: .init(conninfo: configuration.databaseURL, maxConnections: configuration.poolSize), logger: logger)

@@ -45,39 +45,61 @@ final class Daemon {
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning {
+            process.terminate()
+            Deadlines.waitForExit(process, within: Deadlines.shutdown, what: "ledgerd (left running by its test) after SIGTERM")
+        }
         try? FileManager.default.removeItem(at: logFile)
     }
 
-    /// Waits until ledgerd logs its port and `/healthz` answers 200 (at most 30 s).
+    /// Waits until ledgerd logs its port and `/healthz` answers 200, at most 120 s (a loaded CI machine with several
+    /// daemons starting at once is slow; a hang is not).
     func waitUntilServing() async throws {
-        for _ in 0..<300 {
+        let end = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < end {
             if port == 0, let match = log.firstMatch(of: /http\.port"?[=:]"?(\d+)/) { port = Int(match.1) ?? 0 }
-            if port != 0, (try? await request("GET", "/healthz").status) == 200 { return }
+            if port != 0, (try? await request("GET", "/healthz", timeout: 10).status) == 200 { return }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("ledgerd did not serve /healthz within 30 s; its log: \(log)")
+        Issue.record("ledgerd did not serve /healthz within 120 s; its log: \(log)")
         throw CancellationError()
     }
 
+    /// Sends SIGTERM and waits for the exit, at most `Deadlines.shutdown` (then it is killed: -1).
     func stop() -> Int32 {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        process.waitUntilExit()
+        return waitForExit()
+    }
+
+    /// Waits for ledgerd to exit by itself, at most `Deadlines.shutdown`; its exit status, or -1 when it was
+    /// killed or died of a signal.
+    func waitForExit(sourceLocation: SourceLocation = #_sourceLocation) -> Int32 {
+        guard Deadlines.waitForExit(process, within: Deadlines.shutdown, what: "ledgerd's exit after SIGTERM",
+                                    sourceLocation: sourceLocation)
+        else { return -1 }
         return process.terminationReason == .exit ? process.terminationStatus : -1
     }
 
     /// Sends a request with this daemon's terminal token, or another one.
     func request(
-        _ method: String, _ path: String, token: String? = nil, body: String? = nil, port: Int? = nil
+        _ method: String, _ path: String, token: String? = nil, body: String? = nil, port: Int? = nil,
+        timeout: TimeInterval = 30
     ) async throws -> (status: Int, body: String) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port ?? self.port)\(path)")!)
         request.httpMethod = method
         request.setValue("Bearer \(token ?? self.token)", forHTTPHeaderField: "Authorization")
         request.httpBody = body.map { Data($0.utf8) }
-        request.timeoutInterval = 60
+        request.timeoutInterval = timeout
         let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A GET without a token, for a closure that must not hold the daemon itself.
+    static func get(_ path: String, port: Int) async throws -> String {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.timeoutInterval = 10
+        return String(decoding: try await URLSession.shared.data(for: request).0, as: UTF8.self)
     }
 
     func mealJSON(id: String = UUID().uuidString) -> String {

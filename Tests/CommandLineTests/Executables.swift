@@ -27,34 +27,42 @@ enum Executables {
         var lastLine: String { stdout.split(separator: "\n").last.map(String.init) ?? "" }
     }
 
-    /// Runs a program to completion, with `environment` added to this process's.
+    /// Runs a program to completion, with `environment` added to this process's, within `Deadlines.command`.
+    /// Its output goes to files, not pipes: a process it leaves behind (`pg_ctl start`'s server) cannot hold them open.
     static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        try runToCompletion(binDir.appendingPathComponent(program), arguments,
+                            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+    }
+
+    static func runToCompletion(_ executable: URL, _ arguments: [String], environment: [String: String]) throws -> Outcome {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString.prefix(8))")
+        let outURL = scratch.appendingPathExtension("out"), errURL = scratch.appendingPathExtension("err")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
         let process = Process()
-        process.executableURL = binDir.appendingPathComponent(program)
+        process.executableURL = executable
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
+        let what = ([executable.lastPathComponent] + arguments.prefix(3)).joined(separator: " ")
+        guard Deadlines.waitForExit(process, within: Deadlines.command, what: what) else { throw CancellationError() }
+        return Outcome(status: process.terminationStatus,
+                       stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+                       stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     }
 
     /// One value from psql, as text (the card numbers these tests make are plain letters and digits).
     static func sql(_ query: String, databaseURL: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [try databaseURL ?? Self.databaseURL(), "-X", "-A", "-t", "-c", query]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        try runToCompletion(URL(fileURLWithPath: "/usr/bin/psql"), [try databaseURL ?? Self.databaseURL(), "-X", "-A", "-t", "-c", query],
+                            environment: ProcessInfo.processInfo.environment)
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func ledgerctl(_ arguments: String...) throws -> Outcome {

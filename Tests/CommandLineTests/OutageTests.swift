@@ -52,14 +52,35 @@ final class ThrowawayCluster {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        // Nothing else of this process: the server that `pg_ctl start` leaves behind would otherwise hold the pipes
+        // and sockets that other tests have open at this moment, and a test reading such a pipe to its end would
+        // wait for this cluster to stop.
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
+            Issue.record("glibc lacks posix_spawn_file_actions_addclosefrom_np (glibc 2.34 or newer has it)")
+            throw CancellationError()
+        }
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         guard posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ) == 0 else {
             Issue.record("cannot start \(argv[0])")
             throw CancellationError()
         }
+        // pg_ctl waits at most 60 s itself (-t); initdb takes seconds.
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let end = ContinuousClock.now + .seconds(90)
+        while true {
+            let waited = waitpid(pid, &status, WNOHANG)
+            if waited == pid || (waited == -1 && errno != EINTR) { break }
+            guard ContinuousClock.now < end else {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                Issue.record("\(command.joined(separator: " ")) did not finish within 90 s; killed it")
+                throw CancellationError()
+            }
+            usleep(20_000)
+        }
         guard status == 0 else {
             Issue.record("\(argv.joined(separator: " ")) failed with wait status \(status)")
             throw CancellationError()

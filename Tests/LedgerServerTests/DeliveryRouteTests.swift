@@ -193,7 +193,7 @@ struct DeliveryRouteTests {
             let conflict = try await client.call(.post, "/v1/deliveries", token: world.token, body: changed)
             #expect(conflict.status == .conflict)
             #expect(conflict.error == "idempotency_conflict")
-            // Another restaurant is not told that the id exists (CONTRACT.md).
+            // Another restaurant is not told that the id exists (docs/interfaces.md).
             let strangers = try await client.call(.post, "/v1/deliveries", token: otherToken, body: body)
             #expect(strangers.status == .notFound && strangers.error == "not_found")
         }

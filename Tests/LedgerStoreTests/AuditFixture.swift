@@ -171,16 +171,18 @@ struct AuditFixture {
         }
     }
 
-    /// The queries of `sql/audit/examples.sql`, comments removed, split where a line ends with a semicolon.
-    static func exampleQueries() throws -> [String] {
+    /// The queries of `sql/audit/examples.sql`, comments and psql's own commands (lines that start with `\`, and the
+    /// `\gset` query of the default period) removed, split where a line ends with a semicolon, with `period` for the
+    /// psql variable `:'period'`.
+    static func exampleQueries(period: String) throws -> [String] {
         let file = Migration.defaultDirectory().appendingPathComponent("audit/examples.sql")
         let text = try String(contentsOf: file, encoding: .utf8)
         var queries: [String] = []
         var current: [String] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("--") || trimmed.isEmpty { continue }
-            current.append(String(line))
+            if trimmed.hasPrefix("--") || trimmed.isEmpty || trimmed.hasPrefix("\\") || trimmed.hasSuffix("\\gset") { continue }
+            current.append(line.replacingOccurrences(of: ":'period'", with: "'\(period)'"))
             if trimmed.hasSuffix(";") {
                 queries.append(String(current.joined(separator: "\n").dropLast()))
                 current = []

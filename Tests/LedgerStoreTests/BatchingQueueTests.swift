@@ -27,9 +27,14 @@ private final class Runs: Sendable {
         return items.map { $0 < 0 ? .failure(Negative()) : .success($0 * 10) }
     }
 
-    /// Waits until the first run is held at the gate, then lets it go.
-    func openGate() async {
+    /// Waits until the first run is held at the gate (at most 10 s), then lets it go.
+    func openGate() async throws {
+        let end = ContinuousClock.now + .seconds(10)
         while true {
+            guard ContinuousClock.now < end else {
+                Issue.record("gave up after 10 s waiting for the first group to reach the gate")
+                throw CancellationError()
+            }
             if let continuation = gate.withLock({ gate -> CheckedContinuation<Void, Never>? in
                 defer { gate = nil }
                 return gate
@@ -64,7 +69,7 @@ struct BatchingQueueTests {
         try await submitInOrder(queue, [2, 3], into: &tasks)
         try await submitInOrder(queue, [4, -5], into: &tasks)
         try await submitInOrder(queue, [6], into: &tasks)
-        await runs.openGate()
+        try await runs.openGate()
         var answers: [[Int?]] = []
         for task in tasks { answers.append(await task.value.map { try? $0.get() }) }
 
@@ -80,7 +85,7 @@ struct BatchingQueueTests {
         for items in [[0], [1, 2], [3, 4], [5, 6, 7, 8, 9], [10], [11]] {
             try await submitInOrder(queue, items, into: &tasks)
         }
-        await runs.openGate()
+        try await runs.openGate()
         for task in tasks { _ = await task.value }
 
         #expect(runs.groups.withLock { $0 } == [[0], [1, 2], [3, 4], [5, 6, 7, 8, 9], [10, 11]])

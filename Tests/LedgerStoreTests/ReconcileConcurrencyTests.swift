@@ -56,7 +56,14 @@ struct ReconcileConcurrencyTests {
                 }
                 group.addTask {
                     // Close once a quarter of the meals are in, while the rest are still coming.
-                    while acknowledged.meals.withLock({ $0.count }) < 50 { try await Task.sleep(for: .milliseconds(2)) }
+                    let end = ContinuousClock.now + .seconds(60)
+                    while acknowledged.meals.withLock({ $0.count }) < 50 {
+                        guard ContinuousClock.now < end else {
+                            Issue.record("gave up after 60 s waiting for 50 acknowledged meals")
+                            throw CancellationError()
+                        }
+                        try await Task.sleep(for: .milliseconds(2))
+                    }
                     let db = try scratch.connect(), helper = try scratch.connect()
                     defer { db.close(); helper.close() }
                     return try Reconciliations.run(period: period, statements: nil, dryRun: false, settings: settings, on: db,

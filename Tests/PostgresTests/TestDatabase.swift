@@ -38,6 +38,21 @@ enum TestDatabase {
         return PostgresPool(configuration: configuration, logger: logger)
     }
 
+    /// Polls `condition` every 5 ms until it holds; after `limit`, records an issue naming `what` and throws.
+    static func waitUntil(
+        _ what: String, within limit: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
+        _ condition: () -> Bool
+    ) async throws {
+        let end = ContinuousClock.now + limit
+        while !condition() {
+            guard ContinuousClock.now < end else {
+                Issue.record("gave up after \(limit) waiting for \(what)", sourceLocation: sourceLocation)
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// A table name no other test (or test run) uses.
     static func uniqueName(_ prefix: String) -> String {
         "\(prefix)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased())"

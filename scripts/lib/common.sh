@@ -3,6 +3,7 @@
 #
 #   ensure_packages      install PostgreSQL 15, libpq-dev and pkg-config with apt-get when missing
 #   ensure_swift         put /opt/swift on PATH when swift is not found
+#   ensure_tool CMD [PKG]  install Debian's package PKG (default CMD) with apt-get when the command CMD is missing
 #   start_private_db     start (or reuse) the private cluster under .local/pg and export DATABASE_URL
 #   stop_private_db      stop it again, unless another script still uses it
 #
@@ -80,6 +81,16 @@ ensure_packages() {
         log "creating system user postgres"
         useradd --system --user-group --no-create-home --home-dir /var/lib/postgresql --shell /bin/bash postgres
     fi
+}
+
+ensure_tool() { # COMMAND [PACKAGE]
+    local tool="$1" package="${2:-$1}"
+    command -v "$tool" >/dev/null 2>&1 && return 0
+    command -v apt-get >/dev/null 2>&1 || die "$tool is missing and apt-get is not available; install $package"
+    log "installing $package with apt-get"
+    as_admin env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    as_admin env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade "$package"
+    command -v "$tool" >/dev/null 2>&1 || die "$tool is still missing after apt-get install $package"
 }
 
 ensure_swift() {

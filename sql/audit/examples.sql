@@ -1,7 +1,15 @@
 -- Queries an auditor starts with. Each runs as a login granted ledger_auditor, e.g.
---   psql "postgresql://audit_office@db.example/ledger" -f sql/audit/examples.sql
--- Change the period ('2031-04' below) to the month you are looking at. Money is integer fen (100 fen = 1 yuan).
+--   psql "postgresql://audit_office@db.example/ledger" -v period=2031-04 -f sql/audit/examples.sql
+-- The queries about one month take it from the psql variable `period` (YYYY-MM): give it with -v period=…, or
+-- leave it out for the latest closed period (the current month while none is closed). In psql, `\set period
+-- 2031-05` then `\i sql/audit/examples.sql` looks at another month. Money is integer fen (100 fen = 1 yuan).
 -- Each query ends with a semicolon at the end of a line; the test suite runs every one of them as an auditor.
+
+\if :{?period}
+\else
+SELECT coalesce(max(period) FILTER (WHERE status = 'closed'), to_char(now(), 'YYYY-MM')) AS period FROM audit.periods \gset
+\endif
+\echo 'period:' :'period'
 
 -- 1. Monthly subsidy per restaurant: closed months from their reconciliation, open months live (subsidy NULL).
 SELECT period, restaurant, meals, voided_meals, gross_fen, discount_fen, payable_fen, deliveries_delivered,
@@ -13,7 +21,7 @@ ORDER BY period, restaurant;
 SELECT coalesce(restaurant, 'TOTAL') AS restaurant, sum(subsidy_fen) AS subsidy_fen,
        to_char(sum(subsidy_fen) / 100.0, 'FM999999999990.00') AS subsidy_yuan
 FROM audit.period_summary
-WHERE period = '2031-04'
+WHERE period = :'period'
 GROUP BY ROLLUP (restaurant)
 ORDER BY restaurant NULLS LAST;
 
@@ -35,14 +43,14 @@ ORDER BY recorded_at - occurred_at DESC;
 -- 5. Reconciliation breaks of a period: differences between the restaurants' own statements and the ledger.
 SELECT restaurant, kind, entry_id, detail
 FROM audit.reconciliation_breaks
-WHERE period = '2031-04'
+WHERE period = :'period'
 ORDER BY restaurant, kind, entry_id;
 
 -- 6. Anomalies of a period, with the meals they point at.
 SELECT a.kind, a.card_ref, a.detail, m.id, m.restaurant, m.occurred_at, m.gross_fen, m.voided
 FROM audit.anomalies a
 LEFT JOIN audit.meals m ON m.id = ANY (a.entry_ids)
-WHERE a.period = '2031-04'
+WHERE a.period = :'period'
 ORDER BY a.kind, a.card_ref, m.occurred_at;
 
 -- 7. Cards used at several restaurants in one period (meals not voided).
@@ -93,7 +101,7 @@ SELECT encode(CASE p.seal_version
        END, 'hex') AS recomputed,
        p.digest AS sealed
 FROM audit.periods p
-WHERE p.period = '2031-04';
+WHERE p.period = :'period';
 
 -- 13. Each period's entries against the lines stored when they were written (audit.seal_lines, since migration
 --     0012): how many entries, how many stored lines, and how many entries differ from theirs. For a period whose
