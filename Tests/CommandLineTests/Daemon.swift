@@ -49,11 +49,14 @@ final class Daemon {
         try? FileManager.default.removeItem(at: logFile)
     }
 
-    /// Waits until ledgerd logs its port and `/healthz` answers 200 (at most 30 s).
-    func waitUntilServing() async throws {
+    /// Waits until ledgerd logs its port and `/healthz` answers 200 (at most 30 s), or `isHealthy(port)` for a
+    /// listener that plain HTTP cannot ask (HTTPS).
+    func waitUntilServing(isHealthy: ((Int) async -> Bool)? = nil) async throws {
         for _ in 0..<300 {
             if port == 0, let match = log.firstMatch(of: /http\.port"?[=:]"?(\d+)/) { port = Int(match.1) ?? 0 }
-            if port != 0, (try? await request("GET", "/healthz").status) == 200 { return }
+            if port != 0, let isHealthy {
+                if await isHealthy(port) { return }
+            } else if port != 0, (try? await request("GET", "/healthz").status) == 200 { return }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(100))
         }

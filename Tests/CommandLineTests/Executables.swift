@@ -25,14 +25,24 @@ enum Executables {
         let stdout: String
         let stderr: String
         var lastLine: String { stdout.split(separator: "\n").last.map(String.init) ?? "" }
+        var output: String { stdout + stderr }
     }
 
     /// Runs a program to completion, with `environment` added to this process's.
     static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        try launch(binDir.appendingPathComponent(program), arguments, environment: environment)
+    }
+
+    /// Runs any executable to completion, in `directory` if given, with no standard input.
+    static func launch(
+        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil
+    ) throws -> Outcome {
         let process = Process()
-        process.executableURL = binDir.appendingPathComponent(program)
+        process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.currentDirectoryURL = directory
+        process.standardInput = FileHandle.nullDevice
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

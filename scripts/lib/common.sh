@@ -2,6 +2,7 @@
 # Helpers shared by scripts/run, scripts/test and scripts/db. Source this file; do not run it.
 #
 #   ensure_packages      install PostgreSQL 15, libpq-dev and pkg-config with apt-get when missing
+#   ensure_test_tools    install openssl and curl (run by the tests) with apt-get when missing
 #   ensure_swift         put /opt/swift on PATH when swift is not found
 #   start_private_db     start (or reuse) the private cluster under .local/pg and export DATABASE_URL
 #   stop_private_db      stop it again, unless another script still uses it
@@ -80,6 +81,20 @@ ensure_packages() {
         log "creating system user postgres"
         useradd --system --user-group --no-create-home --home-dir /var/lib/postgresql --shell /bin/bash postgres
     fi
+}
+
+# The commands the tests run beside PostgreSQL (TLS certificates and HTTPS probes), installed when missing.
+TEST_TOOLS=(openssl curl)
+ensure_test_tools() {
+    local tool missing=()
+    for tool in "${TEST_TOOLS[@]}"; do
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+    done
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    command -v apt-get >/dev/null 2>&1 || die "${missing[*]} missing and apt-get is not available; install them"
+    log "installing ${missing[*]} with apt-get"
+    as_admin env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    as_admin env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade "${missing[@]}"
 }
 
 ensure_swift() {
