@@ -19,7 +19,8 @@ final class Daemon {
 
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
-    init(environment: [String: String] = [:], databaseURL: String? = nil) throws {
+    /// `launcher`, when given, runs ledgerd (e.g. `prlimit --nofile=…`); it must exec ledgerd in its own process.
+    init(environment: [String: String] = [:], databaseURL: String? = nil, launcher: [String] = []) throws {
         let databaseURL = try databaseURL ?? Executables.databaseURL()
         func ledgerctl(_ arguments: String...) throws -> Executables.Outcome {
             try Executables.run("ledgerctl", arguments, environment: ["DATABASE_URL": databaseURL])
@@ -34,7 +35,9 @@ final class Daemon {
         defer { try? FileManager.default.removeItem(at: csv) }
         _ = try ledgerctl("cards", "import", csv.path)
 
-        process.executableURL = Executables.binDir.appendingPathComponent("ledgerd")
+        let ledgerd = Executables.binDir.appendingPathComponent("ledgerd")
+        process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? ledgerd
+        process.arguments = launcher.isEmpty ? [] : launcher.dropFirst() + [ledgerd.path]
         process.environment = ProcessInfo.processInfo.environment.merging([
             "DATABASE_URL": databaseURL, "LEDGER_LISTEN": "127.0.0.1:0",
             "LEDGER_DAILY_LIMIT": "10000", "LEDGER_LOG_LEVEL": "notice",
