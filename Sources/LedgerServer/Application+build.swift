@@ -45,15 +45,16 @@ public func buildRouter(ledger: Ledger, metrics: MetricsEndpoint? = nil) -> Rout
     return router
 }
 
-/// The daemon's HTTP application. The pool is closed after the server has stopped.
+/// The daemon's HTTP application, HTTPS when `certificates` are given. The pool is closed after the server has stopped.
 public func buildApplication(
     configuration: ServerConfiguration, ledger: Ledger, logger: Logger,
     metrics: MetricsEndpoint? = nil,
+    limits: ConnectionLimits = .init(), certificates: TLSCertificates? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     Application(
         router: buildRouter(ledger: ledger, metrics: metrics),
-        server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+        server: .guarded(limits: limits, certificates: certificates, idleTimeout: .seconds(configuration.idleTimeoutSeconds)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ledgerd"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

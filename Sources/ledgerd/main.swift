@@ -37,6 +37,11 @@ struct LedgerDaemon {
         let configuration = try LedgerConfiguration.fromEnvironment(environment)
         let api = try ServerConfiguration(listen: reader.string("LEDGER_LISTEN") ?? "127.0.0.1:8080")
         let metricsAddress = try reader.string("LEDGER_METRICS_LISTEN").map { try ServerConfiguration(listen: $0) }
+        let limits = try ConnectionLimits.fromEnvironment(reader)
+        let certificates = try TLSFiles.fromEnvironment(reader).map { try TLSCertificates(files: $0) }
+        let descriptors = DescriptorLimit.raiseToHard()
+        logger.info("open files limit", metadata: ["limit.before": "\(descriptors.before)", "limit.now": "\(descriptors.after)"])
+        try limits.check(descriptorLimit: descriptors.after, reserved: configuration.poolSize + 64)
         try await api.checkCanListen(key: "LEDGER_LISTEN")
         try await metricsAddress?.checkCanListen(key: "LEDGER_METRICS_LISTEN")
 
@@ -61,13 +66,17 @@ struct LedgerDaemon {
         let notifier = SystemdNotifier(environment: environment)
         let app = buildApplication(
             configuration: api, ledger: ledger, logger: logger, metrics: metricsAddress == nil ? metrics : nil,
+            limits: limits, certificates: certificates,
             onServerRunning: { port in
-                logger.notice("ledgerd is serving", metadata: ["http.port": "\(port)"])
+                logger.notice("ledgerd is serving", metadata: [
+                    "http.port": "\(port)", "http.scheme": certificates == nil ? "http" : "https",
+                ].merging(certificates?.summary ?? [:]) { $1 })
                 notifier.ready()
             })
         var services: [any Service] = [SystemdService(notifier: notifier)]
         if let metricsAddress { services.append(metrics.application(configuration: metricsAddress)) }
         services.append(DeliveryScheduler(ledger: ledger, logger: logger))
+        services.append(await HangupReloader(certificates: certificates, logger: logger))
         services.append(app)
 
         var group = ServiceGroupConfiguration(services: services, logger: logger)

@@ -19,7 +19,8 @@ final class Daemon {
 
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
-    init(environment: [String: String] = [:], databaseURL: String? = nil) throws {
+    /// `launcher`, when given, runs ledgerd (e.g. `prlimit --nofile=…`); it must exec ledgerd in its own process.
+    init(environment: [String: String] = [:], databaseURL: String? = nil, launcher: [String] = []) throws {
         let databaseURL = try databaseURL ?? Executables.databaseURL()
         func ledgerctl(_ arguments: String...) throws -> Executables.Outcome {
             try Executables.run("ledgerctl", arguments, environment: ["DATABASE_URL": databaseURL])
@@ -34,7 +35,9 @@ final class Daemon {
         defer { try? FileManager.default.removeItem(at: csv) }
         _ = try ledgerctl("cards", "import", csv.path)
 
-        process.executableURL = Executables.binDir.appendingPathComponent("ledgerd")
+        let ledgerd = Executables.binDir.appendingPathComponent("ledgerd")
+        process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? ledgerd
+        process.arguments = launcher.isEmpty ? [] : launcher.dropFirst() + [ledgerd.path]
         process.environment = ProcessInfo.processInfo.environment.merging([
             "DATABASE_URL": databaseURL, "LEDGER_LISTEN": "127.0.0.1:0",
             "LEDGER_DAILY_LIMIT": "10000", "LEDGER_LOG_LEVEL": "notice",
@@ -52,13 +55,16 @@ final class Daemon {
         try? FileManager.default.removeItem(at: logFile)
     }
 
-    /// Waits until ledgerd logs its port and `/healthz` answers 200, at most 120 s (a loaded CI machine with several
-    /// daemons starting at once is slow; a hang is not).
-    func waitUntilServing() async throws {
+    /// Waits until ledgerd logs its port and `/healthz` answers 200, or `isHealthy(port)` for a listener that plain
+    /// HTTP cannot ask (HTTPS), at most 120 s (a loaded CI machine with several daemons starting at once is slow; a
+    /// hang is not).
+    func waitUntilServing(isHealthy: ((Int) async -> Bool)? = nil) async throws {
         let end = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < end {
             if port == 0, let match = log.firstMatch(of: /http\.port"?[=:]"?(\d+)/) { port = Int(match.1) ?? 0 }
-            if port != 0, (try? await request("GET", "/healthz", timeout: 10).status) == 200 { return }
+            if port != 0, let isHealthy {
+                if await isHealthy(port) { return }
+            } else if port != 0, (try? await request("GET", "/healthz", timeout: 10).status) == 200 { return }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(100))
         }

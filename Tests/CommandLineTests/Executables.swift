@@ -25,6 +25,7 @@ enum Executables {
         let stdout: String
         let stderr: String
         var lastLine: String { stdout.split(separator: "\n").last.map(String.init) ?? "" }
+        var output: String { stdout + stderr }
     }
 
     /// Runs a program to completion, with `environment` added to this process's, within `Deadlines.command`.
@@ -34,7 +35,10 @@ enum Executables {
                             environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
     }
 
-    static func runToCompletion(_ executable: URL, _ arguments: [String], environment: [String: String]) throws -> Outcome {
+    /// Runs any executable to completion, in `directory` if given, with exactly `environment`.
+    static func runToCompletion(
+        _ executable: URL, _ arguments: [String], environment: [String: String], directory: URL? = nil
+    ) throws -> Outcome {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString.prefix(8))")
         let outURL = scratch.appendingPathExtension("out"), errURL = scratch.appendingPathExtension("err")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
@@ -47,6 +51,7 @@ enum Executables {
         process.executableURL = executable
         process.arguments = arguments
         process.environment = environment
+        process.currentDirectoryURL = directory
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)

@@ -2,6 +2,7 @@
 # Helpers shared by scripts/run, scripts/test and scripts/db. Source this file; do not run it.
 #
 #   ensure_packages      install PostgreSQL 15, libpq-dev and pkg-config with apt-get when missing
+#   ensure_test_tools    install openssl and curl (run by the tests) with apt-get when missing
 #   ensure_swift         put /opt/swift on PATH when swift is not found
 #   ensure_tool CMD [PKG]  install Debian's package PKG (default CMD) with apt-get when the command CMD is missing
 #   start_private_db     start (or reuse) the private cluster under .local/pg and export DATABASE_URL
@@ -91,6 +92,12 @@ ensure_tool() { # COMMAND [PACKAGE]
     as_admin env DEBIAN_FRONTEND=noninteractive apt-get update -q
     as_admin env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade "$package"
     command -v "$tool" >/dev/null 2>&1 || die "$tool is still missing after apt-get install $package"
+}
+
+# The commands the tests run beside PostgreSQL (TLS certificates and HTTPS probes), installed when missing.
+ensure_test_tools() {
+    ensure_tool openssl
+    ensure_tool curl
 }
 
 ensure_swift() {

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+/// Runs Debian's command-line tools (openssl, curl) under coreutils' `timeout`, so that no test waits forever.
+enum Tool {
+    typealias Outcome = Executables.Outcome
+
+    /// Runs `arguments` (the program first, found on PATH), killed after `seconds`.
+    @discardableResult
+    static func run(_ arguments: [String], seconds: Int = 10, in directory: URL? = nil) throws -> Outcome {
+        try Executables.runToCompletion(URL(fileURLWithPath: "/usr/bin/timeout"), ["-k", "2", "\(seconds)"] + arguments,
+                                       environment: ProcessInfo.processInfo.environment, directory: directory)
+    }
+
+    /// Runs `arguments` and records an issue (and throws) unless it exits 0.
+    @discardableResult
+    static func require(_ arguments: [String], in directory: URL? = nil) throws -> Outcome {
+        let outcome = try run(arguments, in: directory)
+        guard outcome.status == 0 else {
+            Issue.record("\(arguments.joined(separator: " ")) exited \(outcome.status): \(outcome.stderr)")
+            throw CancellationError()
+        }
+        return outcome
+    }
+
+    /// Polls `condition` every 50 ms until it holds or `seconds` pass; returns whether it held.
+    static func wait(seconds: Double, until condition: () throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try condition()
+    }
+}
