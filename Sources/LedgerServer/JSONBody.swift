@@ -11,7 +11,12 @@ enum JSONBody {
 
     /// Collects at most `limit` bytes and decodes them; too large is 413, malformed is 400 `invalid_json`,
     /// a missing or mistyped field is 400 `validation_failed` naming the field.
+    /// A body with a Content-Type other than JSON is 415; one without a Content-Type is read as JSON (curl -d with
+    /// its default form type is not). A key twice in one object is 400 `invalid_json` naming it.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        if let contentType = request.headers[.contentType], !isJSON(contentType) {
+            throw APIError.unsupportedMediaType(String(contentType.prefix(100)))
+        }
         var request = request
         let buffer: ByteBuffer
         do {
@@ -21,6 +26,9 @@ enum JSONBody {
         }
         guard buffer.readableBytes > 0 else { throw APIError.invalidJSON("the body is empty") }
         let data = Data(buffer.readableBytesView)
+        if let key = firstDuplicateKey(in: data) {
+            throw APIError.invalidJSON("the key \"\(key.prefix(64))\" appears twice in one object")
+        }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
@@ -35,6 +43,71 @@ enum JSONBody {
         } catch let error as DecodingError {
             throw apiError(for: error)
         }
+    }
+
+    /// `application/json`, with no parameter but `charset=utf-8` (any case, spaces allowed).
+    static func isJSON(_ contentType: String) -> Bool {
+        let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard parts.first == "application/json" else { return false }
+        return parts.dropFirst().allSatisfy { $0.isEmpty || ["charset=utf-8", "charset=\"utf-8\"", "charset=utf8"].contains($0.replacingOccurrences(of: " ", with: "")) }
+    }
+
+    /// Deeper nesting is left to JSONDecoder, which refuses it; the scan keeps one set of keys per open object.
+    static let duplicateScanDepth = 512
+
+    /// The first key that appears twice in one object of `json`, unescaped, or nil. One pass over the bytes, no
+    /// recursion; only meaningful for valid JSON (anything else is refused by the decoder after it).
+    static func firstDuplicateKey(in json: Data) -> String? {
+        // One entry per open container: the keys seen so far of an object, nil for an array.
+        var open: [Set<Data>?] = []
+        var expectingKey = false
+        var index = json.startIndex
+        while index < json.endIndex {
+            switch json[index] {
+            case UInt8(ascii: "{"):
+                guard open.count < duplicateScanDepth else { return nil }
+                open.append(Set<Data>())
+                expectingKey = true
+            case UInt8(ascii: "["):
+                guard open.count < duplicateScanDepth else { return nil }
+                open.append(nil)
+                expectingKey = false
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                _ = open.popLast()
+                expectingKey = false
+            case UInt8(ascii: ","):
+                expectingKey = open.last.map { $0 != nil } ?? false
+            case UInt8(ascii: "\""):
+                let start = index
+                var escaped = false
+                index += 1
+                while index < json.endIndex {
+                    let byte = json[index]
+                    if escaped {
+                        escaped = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        break
+                    }
+                    index += 1
+                }
+                guard expectingKey, index < json.endIndex, var keys = open.last ?? nil else { break }
+                expectingKey = false
+                let literal = json[start...index]
+                // "a" and "\u0061" are the same key.
+                let key = literal.contains(UInt8(ascii: "\\"))
+                    ? (try? JSONDecoder().decode(String.self, from: literal)).map { Data($0.utf8) } ?? Data(literal)
+                    : Data(literal.dropFirst().dropLast())
+                open[open.count - 1] = nil
+                guard keys.insert(key).inserted else { return String(decoding: key, as: UTF8.self) }
+                open[open.count - 1] = keys
+            default:
+                break
+            }
+            index += 1
+        }
+        return nil
     }
 
     static func apiError(for error: DecodingError, relativeTo base: Int = 0) -> APIError {
