@@ -86,7 +86,10 @@ struct EdgeTests {
 
     @Test("the duplicate-key scan: same keys in different objects are fine; strings and arrays do not confuse it")
     func duplicateScan() throws {
-        func scan(_ text: String) -> String? { JSONBody.firstDuplicateKey(in: Data(text.utf8)) }
+        func scan(_ text: String) -> String? {
+            guard case .duplicateKey(let key) = JSONBody.scan(Data(text.utf8)) else { return nil }
+            return key
+        }
         #expect(scan(#"{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}"#) == nil)
         #expect(scan(#"{"a":"\"a\":","b":["a","a"]}"#) == nil)
         #expect(scan(#"{"a":{"b":1,"b":2}}"#) == "b")
@@ -95,6 +98,28 @@ struct EdgeTests {
         #expect(scan(#"{"é":1,"\u00e9":2}"#) == "é")
         // Deeper than the scan goes is left to the decoder, which refuses it.
         #expect(scan(String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)) == nil)
+    }
+
+    @Test("a NUL character in any string is 400 validation_failed naming its field, not 503; nothing is stored")
+    func nulCharacters() async throws {
+        let world = try TestWorld.make()
+        let card = try TestWorld.addCard()
+        try await world.test { client in
+            let meal = try await client.call(.post, "/v1/meals", token: world.token, body: mealBody(card: card))
+            let mealID = try #require(meal["id"] as? String)
+            let void = try await client.call(.post, "/v1/meals/\(mealID)/void", token: world.token,
+                                             body: #"{"id":"\#(UUID().uuidString)","reason":"wrong\u0000card"}"#)
+            #expect(void.status == .badRequest)
+            #expect(void.error == "validation_failed")
+            #expect(void.field == "reason")
+            let nested = try await client.call(.post, "/v1/meals/batch", token: world.token,
+                                               body: #"{"meals":[{"id":"\#(UUID().uuidString)","card_no":"\#(card)\u0000"}]}"#)
+            #expect(nested.status == .badRequest)
+            #expect(nested.field == "card_no")
+            #expect(try mealCount(card: card) == 1)
+        }
+        #expect(JSONBody.scan(Data(#"{"a":"x\\u0000"}"#.utf8)) == nil, "an escaped backslash before u0000 is no NUL")
+        #expect(JSONBody.scan(Data(#"{"a\u0000":1}"#.utf8)) == .nul(field: "a\u{0}"))
     }
 
     @Test("100,000-level nesting is still refused cleanly with 400 invalid_json")
