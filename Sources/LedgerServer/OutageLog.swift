@@ -59,7 +59,7 @@ final class OutageLog: Sendable {
             return (state.count, state.lastError)
         }
         guard count > 0 else { return }
-        logger.warning("database unavailable: \(count) more answers were 503 unavailable in the last \(seconds) s",
+        logger.warning("database unavailable: \(count) more 503 answer\(count == 1 ? "" : "s") in the last \(seconds) s",
                        metadata: ["error": .string(detail)])
         scheduleSummary()
     }
