@@ -15,6 +15,8 @@ public enum BookingDecision: Sendable, Hashable {
     case tooLate(closedAt: Date)
     /// The entry claims a time too far ahead of the server's clock (API code `clock_skew`).
     case clockSkew
+    /// The entry claims a time before the programme's first day (API code `validation_failed`).
+    case beforeProgrammeStart
 }
 
 /// Business rule 5: which period an entry is booked into, allowing for late arrivals and terminal clocks.
@@ -25,16 +27,38 @@ public struct BookingPolicy: Sendable, Hashable {
     public let lateWindow: Duration
     /// How far ahead of the server's clock an entry's time may be.
     public let maxClockSkew: Duration
+    /// The programme's first day: no entry happened before it.
+    public let programmeStart: LocalDate
 
-    public init(timeZone: TimeZone, lateWindow: Duration = .seconds(30 * 86_400), maxClockSkew: Duration = .seconds(300)) {
+    /// The first day of the 2023 report's programme, before which no terminal recorded anything.
+    public static let defaultProgrammeStart = try! LocalDate(year: 2023, month: 1, day: 1)
+
+    public init(
+        timeZone: TimeZone, lateWindow: Duration = .seconds(30 * 86_400), maxClockSkew: Duration = .seconds(300),
+        programmeStart: LocalDate = defaultProgrammeStart
+    ) {
         self.timeZone = timeZone
         self.lateWindow = lateWindow
         self.maxClockSkew = maxClockSkew
+        self.programmeStart = programmeStart
+    }
+
+    /// Whether an entry may claim to have happened at `time` when it arrives at `now`: from the start of
+    /// `programmeStart` to `maxClockSkew` past `now`. Nil when it may; else `.beforeProgrammeStart` or `.clockSkew`.
+    /// Times outside this window are refused before anything is read or written.
+    public func refusal(of time: Date, now: Date) -> BookingDecision? {
+        if time.unixMicroseconds - now.unixMicroseconds > Self.microseconds(maxClockSkew) {
+            return .clockSkew
+        }
+        if time < programmeStart.start(in: timeZone) {
+            return .beforeProgrammeStart
+        }
+        return nil
     }
 
     /// Decides where an entry that happened at `occurredAt` and arrives at `now` goes:
     ///
-    /// - more than `maxClockSkew` ahead of `now`: `.clockSkew`;
+    /// - outside the window of `refusal(of:now:)`: `.clockSkew` or `.beforeProgrammeStart`;
     /// - its period (in `timeZone`) open: booked there, not late;
     /// - its period closed no longer than `lateWindow` before `now`: booked, late, into the first open
     ///   period after it (periods that closed since are skipped);
@@ -43,9 +67,7 @@ public struct BookingPolicy: Sendable, Hashable {
     /// `periodStatus` must report some period after a closed one as open (a period that was never
     /// closed is open), or the walk forward would not end.
     public func book(occurredAt: Date, now: Date, periodStatus: (Period) -> PeriodState) -> BookingDecision {
-        if occurredAt.unixMicroseconds - now.unixMicroseconds > Self.microseconds(maxClockSkew) {
-            return .clockSkew
-        }
+        if let refusal = refusal(of: occurredAt, now: now) { return refusal }
         return book(into: Period.containing(occurredAt, in: timeZone), now: now, periodStatus: periodStatus)
     }
 

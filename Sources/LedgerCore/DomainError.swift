@@ -29,6 +29,12 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     case negativeDeliveryFee(fen: Int64)
     /// A negative monthly subsidy cap.
     case negativeMonthlyCap(fen: Int64)
+    /// Free text holding a control character other than a line break or a tab.
+    case controlCharacter
+    /// Free text, once trimmed, shorter or longer than allowed.
+    case textLength(allowed: ClosedRange<Int>)
+    /// A time before the programme's first day, in the programme's time zone.
+    case beforeProgrammeStart(start: LocalDate)
 
     public var description: String {
         switch self {
@@ -58,6 +64,12 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
             "delivery fee \(fen) fen is negative: give 0 or more fen"
         case .negativeMonthlyCap(let fen):
             "monthly cap \(fen) fen is negative: give 0 or more fen, or no cap"
+        case .controlCharacter:
+            "the text holds a control character (such as NUL): send plain text; line breaks and tabs are allowed"
+        case .textLength(let allowed):
+            "the text must be \(allowed.lowerBound) to \(allowed.upperBound) characters once trimmed"
+        case .beforeProgrammeStart(let start):
+            "the time is before the programme started on \(start): check the terminal's date and clock"
         }
     }
 }

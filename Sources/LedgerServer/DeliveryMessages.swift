@@ -42,10 +42,7 @@ struct DeliveryEventBody: Decodable {
     /// The request with every field checked; whether the move and the wellness observation fit the delivery's
     /// life cycle is the ledger's to judge.
     func validated(deliveryID: UUID) throws -> DeliveryEventRequest {
-        let note = note?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let note, note.count > Self.noteLimit {
-            throw APIError.validation("note must be at most \(Self.noteLimit) characters", field: "note")
-        }
+        let note = try note.map { note in try Field.checked("note") { try FreeText.checked(note, length: 0...Self.noteLimit) } }
         return DeliveryEventRequest(
             id: try UUIDField.parse(id, field: "id"), deliveryID: deliveryID,
             status: try Field.vocabulary(DeliveryStatus.self, status, field: "status"),

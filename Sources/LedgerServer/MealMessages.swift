@@ -112,10 +112,7 @@ struct VoidBody: Decodable {
 
     func validated(mealID: UUID) throws -> VoidRequest {
         let id = try UUIDField.parse(id, field: "id")
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...500).contains(reason.count) else {
-            throw APIError.validation("reason must be 1 to 500 characters: say why the meal is voided", field: "reason")
-        }
+        let reason = try Field.checked("reason") { try FreeText.checked(self.reason, length: 1...500) }
         return VoidRequest(id: id, mealID: mealID, reason: reason)
     }
 }

@@ -58,13 +58,13 @@ public enum Cards {
             throw CardImportError(problems: ["expected \(importColumns.count) fields (\(importColumns.joined(separator: ","))), found \(fields.count)"])
         }
         var problems = ImportRowProblems()
-        func optionalText(_ index: Int) -> String? {
-            let text = fields[index].trimmingCharacters(in: .whitespaces)
-            return text.isEmpty ? nil : text
+        func text(_ index: Int, _ column: String, length: ClosedRange<Int>) -> String? {
+            problems.check(column) { try FreeText.checked(fields[index], length: length) }
         }
         let number = problems.check("card_no") { try CardNumber(fields[0]) }
-        let name = fields[1].trimmingCharacters(in: .whitespaces)
-        if name.isEmpty { problems.note("name: the holder's name is empty") }
+        let name = text(1, "name", length: 1...200)
+        let (phone, address, community) = (text(4, "phone", length: 0...50), text(5, "address", length: 0...500),
+                                            text(6, "community", length: 0...200))
         let category = CardCategory(rawValue: fields[2])
         if category == nil {
             problems.note("category: '\(fields[2])' is not one of \(CardCategory.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -79,13 +79,15 @@ public enum Cards {
         if let from = validFrom ?? nil, let until = validUntil ?? nil, from > until {
             problems.note("valid_until \(until) is before valid_from \(from)")
         }
-        guard problems.list.isEmpty, let number, let category, let status, let birthDate, let validFrom, let validUntil else {
+        guard problems.list.isEmpty, let number, let name, let phone, let address, let community, let category, let status,
+              let birthDate, let validFrom, let validUntil
+        else {
             throw CardImportError(problems: problems.list)
         }
         return CardRecord(
             card: Card(number: number, category: category, status: status, birthDate: birthDate,
                        validFrom: validFrom, validUntil: validUntil),
-            holderName: name, phone: optionalText(4), address: optionalText(5), community: optionalText(6))
+            holderName: name, phone: phone.nilIfEmpty, address: address.nilIfEmpty, community: community.nilIfEmpty)
     }
 
     /// Inserts or updates every card in one transaction, through COPY; returns how many rows were written.
@@ -149,4 +151,9 @@ public enum Cards {
         return Card(number: number, category: category, status: status,
                     birthDate: try date(2), validFrom: try date(3), validUntil: try date(4))
     }
+}
+
+extension String {
+    /// Nil for the empty string: an empty column of an import is no value.
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -97,6 +97,9 @@ public enum Deliveries {
     static func request(
         _ request: DeliveryRequest, by terminal: TerminalIdentity, settings: LedgerSettings, on db: PostgresConnection
     ) throws -> Recorded<Delivery> {
+        guard request.scheduledFor >= settings.booking.programmeStart else {
+            throw LedgerError(.validationFailed, "scheduled_for is before the programme started on \(settings.booking.programmeStart): check the date", field: "scheduled_for")
+        }
         let fingerprint = request.fingerprint(restaurantID: terminal.restaurantID)
         let context = try db.query("""
             SELECT d.restaurant_id, coalesce(d.request_sha256 = \(sha256: fingerprint), false),
@@ -144,10 +147,8 @@ public enum Deliveries {
         _ request: DeliveryEventRequest, by terminal: TerminalIdentity, settings: LedgerSettings, now: Date,
         on db: PostgresConnection
     ) throws -> Recorded<DeliveryEventOutcome> {
-        // The same clock rule as a meal's occurred_at: alerts are judged on the order of events in time.
-        if case .clockSkew = settings.booking.book(occurredAt: request.at, now: now, periodStatus: { _ in .open }) {
-            throw LedgerError.clockSkew(field: "at", maxSkew: settings.booking.maxClockSkew)
-        }
+        // The same window of time as a meal's occurred_at: alerts are judged on the order of events in time.
+        try settings.checkTime(request.at, field: "at", now: now)
         let fingerprint = request.fingerprint(restaurantID: terminal.restaurantID)
 
         // Events of one delivery are judged one after the other: the row lock is held until commit. The lookup of

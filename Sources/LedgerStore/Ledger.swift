@@ -1,6 +1,6 @@
 public import Foundation
 public import LedgerCore
-import Logging
+public import Logging
 public import Postgres
 
 /// The daemon's view of the ledger: each call is one transaction on a pooled connection, run off the async threads.
@@ -9,6 +9,8 @@ public struct Ledger: Sendable {
     public let settings: LedgerSettings
     /// The server's clock; tests replace it.
     public let clock: @Sendable () -> Date
+    /// Where refusals by the database are told in detail; the terminal only learns that its request cannot be stored.
+    private let logger: Logger
 
     /// Meals waiting to be committed together.
     private let mealGroups: BatchingQueue<MealSubmission, Recorded<Meal>>
@@ -20,16 +22,14 @@ public struct Ledger: Sendable {
     ///   they all run wait and are committed together in the next (group commit). Token lookups are grouped alike.
     public init(
         pool: PostgresPool, settings: LedgerSettings, mealGroupsInFlight: Int = 1,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "ledger")
     ) {
         self.pool = pool
         self.settings = settings
         self.clock = clock
+        self.logger = logger
         mealGroups = BatchingQueue(maxInFlight: mealGroupsInFlight, maxItems: Self.mealGroupSize) { group in
-            let now = clock()
-            return await Self.outcomes(of: group) {
-                try await pool.transaction { db in try Meals.record(group, settings: settings, now: now, on: db) }
-            }
+            await Self.record(group, pool: pool, settings: settings, clock: clock, logger: logger)
         }
         tokenLookups = BatchingQueue(maxInFlight: mealGroupsInFlight, maxItems: Self.mealGroupSize) { tokens in
             await Self.outcomes(of: tokens) {
@@ -47,6 +47,35 @@ public struct Ledger: Sendable {
         } catch {
             return group.map { _ in .failure(error) }
         }
+    }
+
+    /// Records a group of meals in one transaction. When the database refuses a value of one of them (which the
+    /// daemon's own checks should have caught), the group is split in two and each half recorded in turn, in the
+    /// group's order, until the refused meal stands alone: it is answered `validation_failed`, and the others are
+    /// committed as if it had never come.
+    private static func record(
+        _ group: [MealSubmission], pool: PostgresPool, settings: LedgerSettings, clock: @Sendable () -> Date, logger: Logger
+    ) async -> [Result<Recorded<Meal>, any Error>] {
+        do {
+            let now = clock()
+            return try await pool.transaction { db in try Meals.record(group, settings: settings, now: now, on: db) }
+        } catch let error as PostgresError where error.refusesTheRequest {
+            guard group.count > 1 else {
+                logRefusal(error, of: group[0].request.id, logger: logger)
+                return [.failure(LedgerError.refusedByDatabase)]
+            }
+            let middle = group.count / 2
+            let first = await record(Array(group[..<middle]), pool: pool, settings: settings, clock: clock, logger: logger)
+            return first + (await record(Array(group[middle...]), pool: pool, settings: settings, clock: clock, logger: logger))
+        } catch {
+            return group.map { _ in .failure(error) }
+        }
+    }
+
+    private static func logRefusal(_ error: PostgresError, of id: UUID, logger: Logger) {
+        logger.warning("the database refused a request that passed the daemon's checks", metadata: [
+            "ledger.request_id": "\(id.uuidString.lowercased())", "error": "\(String(reflecting: error))",
+        ])
     }
 
     /// The most meals of several requests committed together; a single batch request may hold more.
@@ -88,9 +117,19 @@ public struct Ledger: Sendable {
 
     /// Records meals judged one after the other in this order, each exactly as `recordMeal` would; one outcome each.
     /// Each is refused as `unauthorized` if the terminal has been revoked.
+    /// A time outside the window of `BookingPolicy.refusal(of:now:)` is refused before the meal joins a group.
     public func recordMeals(_ requests: [MealRequest], by terminal: TerminalIdentity) async -> [Result<Recorded<Meal>, any Error>] {
         var outcomes = [Result<Recorded<Meal>, any Error>?](repeating: nil, count: requests.count)
-        var pending = Array(requests.indices)
+        let now = clock()
+        var pending = requests.indices.filter { index in
+            do {
+                try settings.checkTime(requests[index].occurredAt, field: "occurred_at", now: now)
+                return true
+            } catch {
+                outcomes[index] = .failure(error)
+                return false
+            }
+        }
         var attempts = 0
         while !pending.isEmpty {
             attempts += 1
@@ -112,7 +151,7 @@ public struct Ledger: Sendable {
     /// Voids a meal of the terminal's restaurant, or answers a replay with the original void.
     public func voidMeal(_ request: VoidRequest, by terminal: TerminalIdentity) async throws -> Recorded<VoidEntry> {
         let settings = self.settings
-        return try await judgedAgainOnRace { now in
+        return try await judgedAgainOnRace(request.id) { now in
             try await pool.transaction { db in
                 try Meals.void(request, by: terminal, settings: settings, now: now, on: db)
             }
@@ -122,7 +161,7 @@ public struct Ledger: Sendable {
     /// Records a free delivery a terminal requests, or answers a replay with the delivery as it was created.
     public func requestDelivery(_ request: DeliveryRequest, by terminal: TerminalIdentity) async throws -> Recorded<Delivery> {
         let settings = self.settings
-        return try await judgedAgainOnRace { _ in
+        return try await judgedAgainOnRace(request.id) { _ in
             try await pool.transaction { db in
                 try Deliveries.request(request, by: terminal, settings: settings, on: db)
             }
@@ -135,7 +174,7 @@ public struct Ledger: Sendable {
         _ request: DeliveryEventRequest, by terminal: TerminalIdentity
     ) async throws -> Recorded<DeliveryEventOutcome> {
         let settings = self.settings
-        return try await judgedAgainOnRace { now in
+        return try await judgedAgainOnRace(request.id) { now in
             try await pool.transaction { db in
                 try Deliveries.recordEvent(request, by: terminal, settings: settings, now: now, on: db)
             }
@@ -165,8 +204,9 @@ public struct Ledger: Sendable {
     }
 
     /// Runs a write again when another transaction wrote the same id or closed the period first; the second
-    /// attempt sees what the first could not and answers as a replay, a conflict or a late booking.
-    private func judgedAgainOnRace<T: Sendable>(_ attempt: (Date) async throws -> T) async throws -> T {
+    /// attempt sees what the first could not and answers as a replay, a conflict or a late booking. A value the
+    /// database refuses is answered `validation_failed`: sending it again would not help.
+    private func judgedAgainOnRace<T: Sendable>(_ id: UUID, _ attempt: (Date) async throws -> T) async throws -> T {
         var attempts = 0
         while true {
             attempts += 1
@@ -174,6 +214,9 @@ public struct Ledger: Sendable {
                 return try await attempt(clock())
             } catch where Self.isLostRace(error) && attempts < Self.raceAttempts {
                 continue
+            } catch let error as PostgresError where error.refusesTheRequest {
+                Self.logRefusal(error, of: id, logger: logger)
+                throw LedgerError.refusedByDatabase
             }
         }
     }
@@ -185,5 +228,15 @@ public struct Ledger: Sendable {
     private static func isLostRace(_ error: any Error) -> Bool {
         if error is RaceLost { return true }
         return (error as? PostgresError)?.sqlState == "LD001"
+    }
+}
+
+extension PostgresError {
+    /// The database refused a value of the request itself: a data exception (class 22, such as a NUL character), a
+    /// broken constraint (class 23, but for a unique violation, which is a race), or a posting rule of
+    /// `ledger.post_meals` or `ledger.post_void` (LD002). The same request would be refused again.
+    var refusesTheRequest: Bool {
+        guard kind == .server, let sqlState else { return false }
+        return sqlState.hasPrefix("22") || (sqlState.hasPrefix("23") && !isUniqueViolation) || sqlState == "LD002"
     }
 }

@@ -10,6 +10,7 @@ import LedgerCore
 /// | `LEDGER_DAILY_LIMIT` | 3 meals per card per local day |
 /// | `LEDGER_LATE_DAYS` | 30 days after a close during which late entries are accepted |
 /// | `LEDGER_MAX_CLOCK_SKEW_SECONDS` | 300 |
+/// | `LEDGER_PROGRAMME_START` | 2023-01-01: no entry or delivery may claim an earlier local day |
 /// | `LEDGER_DELIVERY_MIN_AGE` | 80 |
 /// | `LEDGER_POOL_SIZE` | 8 database connections |
 /// | `LEDGER_MEAL_GROUPS` | 1 transaction of meals at a time; meals that arrive meanwhile are committed together |
@@ -27,10 +28,17 @@ public struct LedgerConfiguration: Sendable {
         guard let timeZone = TimeZone(identifier: zoneName) else {
             throw ConfigurationError(key: "LEDGER_TZ", message: "'\(zoneName)' is not a time zone name such as Asia/Shanghai")
         }
+        let programmeStart: LocalDate
+        do {
+            programmeStart = try reader.string("LEDGER_PROGRAMME_START").map(LocalDate.init(parsing:)) ?? BookingPolicy.defaultProgrammeStart
+        } catch {
+            throw ConfigurationError(key: "LEDGER_PROGRAMME_START", message: "\(error): give the programme's first day as YYYY-MM-DD")
+        }
         let booking = BookingPolicy(
             timeZone: timeZone,
             lateWindow: .seconds(try reader.integer("LEDGER_LATE_DAYS", default: 30, range: 0...366) * 86_400),
-            maxClockSkew: .seconds(try reader.integer("LEDGER_MAX_CLOCK_SKEW_SECONDS", default: 300, range: 0...86_400)))
+            maxClockSkew: .seconds(try reader.integer("LEDGER_MAX_CLOCK_SKEW_SECONDS", default: 300, range: 0...86_400)),
+            programmeStart: programmeStart)
         return LedgerConfiguration(
             databaseURL: reader.string("DATABASE_URL") ?? "",
             settings: LedgerSettings(

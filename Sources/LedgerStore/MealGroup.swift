@@ -12,12 +12,11 @@ extension Meals {
     /// Records a group of meals in the caller's `transaction`, and commits it, judging each exactly as if it had come
     /// alone, one after the other in the group's order: business rules 1 to 5 of PRODUCT.md. A meal of a terminal
     /// revoked meanwhile is refused as `unauthorized`. Two round trips whatever the group's size: `BEGIN` with the context of every meal
-    /// (`ledger.meal_contexts`, which locks the cards), then one `INSERT` of every accepted meal with `COMMIT`; a
-    /// third for the late periods when there are any.
+    /// (`ledger.meal_contexts`, which locks the cards), then `ledger.post_meals` of every accepted meal with `COMMIT`.
     ///
     /// Returns one outcome per meal. `RaceLost` marks a meal to judge again in a later group: its id was written by
     /// another transaction meanwhile, or it was judged on a meal of this group that turned out not to be stored.
-    /// A database error is thrown, and the whole group is then to be judged again.
+    /// A database error is thrown; see `Ledger` for what follows.
     static func record(
         _ group: [MealSubmission], settings: LedgerSettings, now: Date, on db: PostgresConnection
     ) throws -> [Result<Recorded<Meal>, any Error>] {
@@ -46,7 +45,6 @@ extension Meals {
             })
         }
 
-        try ensurePeriods(judge.latePeriods, on: db)
         let stored = Set(try insertAndCommit(judge.accepted, on: db))
         for lost in judge.accepted.indices where !stored.contains(judge.accepted[lost].meal.id) {
             let meal = judge.accepted[lost]
@@ -62,28 +60,17 @@ extension Meals {
     }
 
     /// Stores the accepted meals with one statement, the transaction's last, and commits with it (one round trip);
-    /// returns the ids actually inserted.
+    /// returns the ids actually inserted. `ledger.post_meals` checks again what the database can know of each meal
+    /// and creates the open periods they are booked into.
     private static func insertAndCommit(_ meals: [AcceptedMeal], on db: PostgresConnection) throws -> [UUID] {
         guard !meals.isEmpty else { return [] }
         return try db.queryAndCommit("""
-            INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
-                                        card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
-            SELECT m.id, 'meal', m.restaurant_id, m.terminal_id, m.period, m.late, m.occurred_at,
-                   sha256(convert_to(m.fingerprint, 'UTF8')), m.card_no, m.credential, m.category, m.local_date,
-                   m.gross_fen, m.rate_bp, m.payable_fen, m.discount_fen
-            FROM unnest(\(meals.map(\.meal.id))::uuid[], \(meals.map(\.restaurantID))::int8[],
-                        \(meals.map(\.terminalID))::int8[], \(meals.map(\.meal.period.description))::text[],
-                        \(meals.map(\.meal.late))::bool[], \(meals.map(\.meal.occurredAt))::timestamptz[],
-                        \(meals.map(\.fingerprint))::text[], \(meals.map(\.meal.cardNumber))::text[],
-                        \(meals.map(\.meal.credential.rawValue))::text[], \(meals.map(\.category.rawValue))::text[],
-                        \(meals.map(\.localDate.description))::date[], \(meals.map(\.meal.gross))::int8[],
-                        \(meals.map(\.meal.rateBasisPoints))::int4[], \(meals.map(\.meal.payable))::int8[],
-                        \(meals.map(\.meal.discount))::int8[])
-                 WITH ORDINALITY AS m(id, restaurant_id, terminal_id, period, late, occurred_at, fingerprint, card_no,
-                                      credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen, ordinal)
-            ORDER BY m.ordinal
-            ON CONFLICT (id) DO NOTHING
-            RETURNING id
+            SELECT ledger.post_meals(
+                \(meals.map(\.meal.id))::uuid[], \(meals.map(\.terminalID))::int8[], \(meals.map(\.meal.period.description))::text[],
+                \(meals.map(\.meal.late))::bool[], \(meals.map(\.meal.occurredAt))::timestamptz[], \(meals.map(\.fingerprint))::text[],
+                \(meals.map(\.meal.cardNumber))::text[], \(meals.map(\.meal.credential.rawValue))::text[],
+                \(meals.map(\.category.rawValue))::text[], \(meals.map(\.localDate.description))::date[],
+                \(meals.map(\.meal.gross))::int8[], \(meals.map(\.meal.rateBasisPoints))::int4[])
             """).map { try $0.decode(0, as: UUID.self) }
     }
 }
@@ -92,7 +79,6 @@ extension Meals {
 private struct AcceptedMeal {
     let index: Int
     let meal: Meal
-    let restaurantID: Int64
     let terminalID: Int64
     let fingerprint: String
     let category: CardCategory
@@ -109,7 +95,6 @@ private struct GroupJudgement {
     let settings: LedgerSettings
     let now: Date
     private(set) var accepted: [AcceptedMeal] = []
-    private(set) var latePeriods: Set<Period> = []
     /// For a meal answered as a replay of an earlier meal of the group: that meal's index.
     private(set) var replayOf: [Int: Int] = [:]
     private var acceptedByID: [UUID: Int] = [:]
@@ -180,9 +165,8 @@ private struct GroupJudgement {
             period: period, late: late)
         acceptedByID[request.id] = accepted.count
         acceptedPerCardDay[cardDay, default: 0] += 1
-        if late { latePeriods.insert(period) }
         accepted.append(AcceptedMeal(
-            index: index, meal: meal, restaurantID: terminal.restaurantID, terminalID: terminal.terminalID,
+            index: index, meal: meal, terminalID: terminal.terminalID,
             fingerprint: fingerprint, category: category, localDate: localDate))
         return .created(meal)
     }

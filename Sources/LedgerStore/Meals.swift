@@ -117,16 +117,12 @@ enum Meals {
         let (period, late) = try book(closed: context, columns: (6, 7), settings: settings) { policy, status in
             policy.book(into: mealPeriod, now: now, periodStatus: status)
         }
-        if late { try ensurePeriods([period], on: db) }
         do {
             let inserted = try db.query("""
-                INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
-                                            voided_entry_id, reason)
-                VALUES (\(request.id), 'void', \(terminal.restaurantID), \(terminal.terminalID), \(period.description), \(late),
-                        \(now), \(sha256: fingerprint), \(request.mealID), \(request.reason))
-                ON CONFLICT (id) DO NOTHING
-                """).affectedRows
-            guard inserted == 1 else { throw RaceLost() }
+                SELECT ledger.post_void(\(request.id), \(terminal.terminalID), \(request.mealID), \(period.description), \(late),
+                                        \(now), \(fingerprint), \(request.reason))
+                """).single().decode(0, as: Bool.self)
+            guard inserted else { throw RaceLost() }
         } catch let error as PostgresError where error.isUniqueViolation {
             throw RaceLost()
         }
@@ -164,7 +160,7 @@ enum Meals {
     }
 
     /// Applies a booking decision made with the closed periods listed in two array columns of `row`.
-    /// Throws `clock_skew` or `too_late`; a late entry's period may not exist yet (`ensurePeriods`).
+    /// Throws `clock_skew`, `validation_failed` (before the programme's start) or `too_late`; a late entry's period may not exist yet (the posting functions create it).
     static func book(
         closed row: PostgresRow, columns: (Int, Int), settings: LedgerSettings,
         decide: (BookingPolicy, (Period) -> PeriodState) -> BookingDecision
@@ -176,20 +172,13 @@ enum Meals {
         switch decide(settings.booking, { closedAt[$0].map { .closed(at: $0) } ?? .open }) {
         case .clockSkew:
             throw LedgerError.clockSkew(field: "occurred_at", maxSkew: settings.booking.maxClockSkew)
+        case .beforeProgrammeStart:
+            throw LedgerError.beforeProgrammeStart(field: "occurred_at", start: settings.booking.programmeStart)
         case .tooLate(let closedAt):
             throw LedgerError(.tooLate, "the period of occurred_at closed on \(RFC3339.format(closedAt, in: settings.timeZone)), longer ago than entries are accepted late: report it to the bureau", field: "occurred_at")
         case .book(let period, let late):
             return (period, late)
         }
-    }
-
-    /// Makes sure the periods that late entries are booked into exist.
-    static func ensurePeriods(_ periods: Set<Period>, on db: PostgresConnection) throws {
-        guard !periods.isEmpty else { return }
-        _ = try db.query("""
-            INSERT INTO ledger.periods (period) SELECT unnest(\(periods.map(\.description).sorted())::text[]) ORDER BY 1
-            ON CONFLICT DO NOTHING
-            """)
     }
 
     static func fetchMeal(_ id: UUID, on db: PostgresConnection) throws -> Meal {

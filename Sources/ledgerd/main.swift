@@ -50,7 +50,8 @@ struct LedgerDaemon {
             throw StartupError("the database is not ready (\(error.message)): run 'ledgerctl migrate' first")
         }
 
-        let ledger = Ledger(pool: pool, settings: configuration.settings, mealGroupsInFlight: configuration.mealGroupsInFlight)
+        let ledger = Ledger(pool: pool, settings: configuration.settings, mealGroupsInFlight: configuration.mealGroupsInFlight,
+                            logger: logger)
         let metrics = MetricsEndpoint {
             LedgerMetrics.record(pool.statistics)
             return registry.emitToBuffer()

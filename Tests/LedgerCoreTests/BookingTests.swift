@@ -87,4 +87,17 @@ import Testing
         let now = instant("2024-03-31T23:00:00+08:00")
         #expect(policy.book(occurredAt: evening, now: now, periodStatus: closed) == .clockSkew)
     }
+
+    @Test func theWindowRunsFromTheProgrammesFirstLocalDayToTheClockPlusSkew() {
+        let now = instant("2024-04-20T09:00:00+08:00")
+        #expect(policy.refusal(of: instant("2023-01-01T00:00:00+08:00"), now: now) == nil)
+        #expect(policy.refusal(of: instant("2022-12-31T23:59:59+08:00"), now: now) == .beforeProgrammeStart)
+        #expect(policy.refusal(of: instant("0001-01-01T00:00:00+14:00"), now: now) == .beforeProgrammeStart)
+        #expect(policy.refusal(of: now.addingTimeInterval(300), now: now) == nil)
+        #expect(policy.refusal(of: now.addingTimeInterval(301), now: now) == .clockSkew)
+        #expect(policy.refusal(of: instant("9999-12-31T23:59:59Z"), now: now) == .clockSkew)
+        let later = BookingPolicy(timeZone: shanghai, programmeStart: day("2024-04-01"))
+        #expect(later.refusal(of: evening, now: now) == .beforeProgrammeStart)
+        #expect(later.book(occurredAt: evening, now: now, periodStatus: statuses([:])) == .beforeProgrammeStart)
+    }
 }

@@ -131,12 +131,12 @@ struct AuditFixture {
 
     func delivery(_ id: UUID, at restaurant: String, card: String, day: String, status: String, wellness: String?) throws {
         _ = try db.query("""
-            INSERT INTO ledger.deliveries (id, restaurant_id, terminal_id, card_no, scheduled_for, meal, status, wellness,
-                                           note, request_sha256)
-            SELECT \(id), r.id, t.id, \(card), \(day)::date, 'lunch', \(status), \(wellness),
+            INSERT INTO ledger.deliveries (id, restaurant_id, terminal_id, card_no, scheduled_for, meal, note, request_sha256)
+            SELECT \(id), r.id, t.id, \(card), \(day)::date, 'lunch',
                    \("Wang Plantedname said call 13912345671"), sha256(convert_to(\(id.uuidString), 'UTF8'))
             FROM ledger.restaurants r JOIN ledger.terminals t ON t.restaurant_id = r.id WHERE r.code = \(restaurant)
             """)
+        try advanceDelivery(id, to: status, wellness: wellness, on: db)
     }
 
     /// Runs `body` on a connection of a new LOGIN role granted `role`, with a random name; drops the role afterwards.

@@ -31,6 +31,16 @@ struct CardImportTests {
         }
     }
 
+    @Test("NUL and other control characters in a text column are bad rows, named by line and column")
+    func controlCharacters() {
+        let csv = Self.header + "GOOD000001,王\u{0}小明,veteran,1940-02-29,138,East Road,East,active,,\n"
+            + "GOOD000002,趙六,veteran,1941-02-01,\u{7}138,1 Road\u{1B},East,active,,\n"
+        let control = DomainError.controlCharacter.description
+        #expect(throws: CardImportError(problems: [
+            "line 2: name: \(control)", "line 3: phone: \(control); address: \(control)",
+        ])) { try Cards.parseImport(csv) }
+    }
+
     @Test("good rows parse, quoted commas included, with or without a header")
     func goodRows() throws {
         let body = "GOOD000001,王小明,veteran,1940-02-29,138,\"1 Road, Flat 2\",East,active,2023-01-01,2028-12-31\r\n"

@@ -51,12 +51,13 @@ struct ReconciliationTests {
     }
 
     static func delivery(_ db: PostgresConnection, restaurant: String, card: String, day: String, status: String) throws {
-        let wellness: String? = status == "delivered" || status == "failed" ? "ok" : nil
+        let id = UUID()
         _ = try db.query("""
-            INSERT INTO ledger.deliveries (id, restaurant_id, card_no, scheduled_for, meal, status, wellness, request_sha256)
-            SELECT gen_random_uuid(), r.id, \(card), \(day)::date, 'lunch', \(status), \(wellness), sha256(gen_random_uuid()::text::bytea)
+            INSERT INTO ledger.deliveries (id, restaurant_id, card_no, scheduled_for, meal, request_sha256)
+            SELECT \(id), r.id, \(card), \(day)::date, 'lunch', sha256(gen_random_uuid()::text::bytea)
             FROM ledger.restaurants r WHERE r.code = \(restaurant)
             """)
+        try advanceDelivery(id, to: status, wellness: status == "delivered" || status == "failed" ? "ok" : nil, on: db)
     }
 
     /// Builds the world: restaurants A (85%), B (80%), C (85%, no terms); February with one meal, closed; March as

@@ -257,12 +257,14 @@ struct StandingOrderTests {
         _ = try world.order(b, weekdays: [1])
         for offset in 0..<7 { _ = try world.generate(world.day(offset)) }  // a: Mon–Fri, b: Mon
         // Move some on, straight in the table, as the daemon's events would.
-        _ = try world.db.query("""
-            UPDATE ledger.deliveries SET status = CASE scheduled_for - \(world.day(0))::date
-                WHEN 0 THEN 'delivered' WHEN 1 THEN 'failed' WHEN 2 THEN 'cancelled' ELSE status END,
-                wellness = CASE WHEN scheduled_for - \(world.day(0))::date IN (0, 1) THEN 'ok' END
+        let outcomes = [0: ("delivered", "ok"), 1: ("failed", "ok"), 2: ("cancelled", nil)] as [Int: (String, String?)]
+        for row in try world.db.query("""
+            SELECT id, scheduled_for - \(world.day(0))::date FROM ledger.deliveries
             WHERE restaurant_id = \(world.restaurant.id) AND card_no = \(a.value)
-            """)
+            """) {
+            guard let (status, wellness) = outcomes[try row.decode(1, as: Int.self)] else { continue }
+            try advanceDelivery(try row.decode(0, as: UUID.self), to: status, wellness: wellness, on: world.db)
+        }
         let figures = try Deliveries.figures(period: world.monday.period, on: world.db)
         let ours = try #require(figures.first { $0.restaurantCode == world.restaurant.code })
         #expect(ours == DeliveryFigures(restaurantCode: world.restaurant.code, requested: 6, delivered: 1, failed: 1, cancelled: 1,
