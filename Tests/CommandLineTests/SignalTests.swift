@@ -120,17 +120,26 @@ struct SignalTests {
 
     @Test("a database outage under load is a few summary lines with counts, not one warning per request")
     func outageSummary() async throws {
-        let cluster = try ThrowawayCluster()
-        let daemon = try Daemon(environment: ["LEDGER_LOG_FORMAT": "json"], databaseURL: cluster.url)
+        // An outage of this daemon's own database, without stopping a server: it refuses new connections and
+        // the daemon's are ended.
+        let name = "ledger_outage_\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try Executables.sql("CREATE DATABASE \(name)")
+        defer { _ = try? Executables.sql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        let testURL = try Executables.databaseURL()
+        let url = String(testURL[..<(testURL.lastIndex(of: "/") ?? testURL.endIndex)]) + "/\(name)"
+        let daemon = try Daemon(environment: ["LEDGER_LOG_FORMAT": "json"], databaseURL: url)
         try await daemon.waitUntilServing()
-        try cluster.stop()
+        _ = try Executables.sql("""
+            ALTER DATABASE \(name) ALLOW_CONNECTIONS false;
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)'
+            """)
         // About 7 s of failing requests, one after the other (each is answered at once).
         var refused = 0
         let started = ContinuousClock.now
         while ContinuousClock.now - started < .seconds(7) {
             if try await daemon.request("POST", "/v1/meals", body: daemon.mealJSON()).status == 503 { refused += 1 }
         }
-        try cluster.start()
+        _ = try Executables.sql("ALTER DATABASE \(name) ALLOW_CONNECTIONS true")
         // The summary of the last interval comes at its end, at most 5 s after the outage.
         try await Task.sleep(for: .seconds(6))
         #expect(daemon.stop() == 0)
