@@ -148,7 +148,7 @@ struct SignalTests {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
         }
         let warnings = lines.filter { $0["level"] == "warning" || $0["level"] == "error" }
-        #expect(refused > 100, "too few requests to tell: \(refused)")
+        #expect(refused >= 30, "too few requests to tell: \(refused)")
         #expect((2...4).contains(warnings.count), "\(warnings.map { $0["message"] ?? "" })")
         #expect(warnings.allSatisfy { $0["message"]?.hasPrefix("database unavailable") == true }, "\(warnings)")
         // Every 503 is accounted for: the first line, plus the counts of the summaries.
