@@ -31,29 +31,34 @@ public struct ServerConfiguration: Sendable {
 
 /// The terminal API's routes over a ledger: `/healthz` open, everything under `/v1` behind a terminal token.
 /// `metrics`, when given, serves `/metrics` on the API's address.
-public func buildRouter(ledger: Ledger, metrics: MetricsEndpoint? = nil) -> Router<LedgerRequestContext> {
+/// `authLimits` bounds failed token attempts per client address.
+public func buildRouter(ledger: Ledger, metrics: MetricsEndpoint? = nil, authLimits: AuthLimits = AuthLimits()) -> Router<LedgerRequestContext> {
     let router = Router(context: LedgerRequestContext.self)
+    let routeMethods = RouteMethods()
+    router.add(middleware: RequestMetrics())
     router.add(middleware: RequestLog())
-    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: MethodCheck(routes: routeMethods))
     HealthController(pool: ledger.pool).addRoutes(to: router)
     metrics?.addRoutes(to: router)
     let v1 = router.group("v1")
-    let lookedUp = v1.group().add(middleware: TerminalAuthenticator(ledger: ledger, check: .everyRequest))
-    let checkedByTheWrite = v1.group().add(middleware: TerminalAuthenticator(ledger: ledger, check: .byTheWrite))
+    let limiter = FailedTokenLimiter(limits: authLimits)
+    let lookedUp = v1.group().add(middleware: TerminalAuthenticator(ledger: ledger, check: .everyRequest, limiter: limiter))
+    let checkedByTheWrite = v1.group().add(middleware: TerminalAuthenticator(ledger: ledger, check: .byTheWrite, limiter: limiter))
     MealController(ledger: ledger).addRoutes(to: lookedUp, mealWrites: checkedByTheWrite)
     DeliveryController(ledger: ledger).addRoutes(to: lookedUp)
+    routeMethods.load(from: router)
     return router
 }
 
 /// The daemon's HTTP application, HTTPS when `certificates` are given. The pool is closed after the server has stopped.
 public func buildApplication(
     configuration: ServerConfiguration, ledger: Ledger, logger: Logger,
-    metrics: MetricsEndpoint? = nil,
+    metrics: MetricsEndpoint? = nil, authLimits: AuthLimits = AuthLimits(),
     limits: ConnectionLimits = .init(), certificates: TLSCertificates? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(ledger: ledger, metrics: metrics),
+        router: buildRouter(ledger: ledger, metrics: metrics, authLimits: authLimits),
         server: .guarded(limits: limits, certificates: certificates, idleTimeout: .seconds(configuration.idleTimeoutSeconds)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ledgerd"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

@@ -2,10 +2,12 @@ import Foundation
 import Hummingbird
 import LedgerStore
 import Logging
+import NIOCore
+import NIOHTTP1
 import Postgres
 
 /// Turns whatever a handler threw into the API's error answer. Database trouble becomes 503 `unavailable`;
-/// its detail goes to the log, never to the terminal.
+/// its detail goes to the log (summarised by `OutageLog`), never to the terminal.
 enum ErrorMapper {
     static func apiError(for error: any Error, logger: Logger) -> APIError {
         switch error {
@@ -14,7 +16,7 @@ enum ErrorMapper {
         case let error as LedgerError:
             return APIError(error)
         case let error as PostgresError:
-            logger.warning("database error", metadata: ["error": "\(String(reflecting: error))"])
+            OutageLog.shared.record(error)
             return .unavailable
         case let error as HTTPError where error.status == .notFound:
             return APIError(.notFound, "not_found", "no such route: see openapi.yaml for the terminal API")
@@ -22,6 +24,10 @@ enum ErrorMapper {
             return APIError(.methodNotAllowed, "method_not_allowed", "this route does not take that method: see openapi.yaml")
         case let error as any HTTPResponseError where error.status.code < 500:
             return APIError(error.status, "bad_request", "the request could not be handled (\(error.status.reasonPhrase))")
+        case is HTTPParserError, is ChannelError, is IOError:
+            // The connection ended before the body was read: nobody is left to answer, and nothing was done.
+            logger.debug("the client closed the connection before its request was read", metadata: ["error": "\(String(reflecting: error))"])
+            return .clientClosedRequest
         default:
             logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
             return .unavailable

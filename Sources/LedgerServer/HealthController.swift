@@ -1,13 +1,13 @@
 import Hummingbird
-import Logging
 import Postgres
 
-/// `GET /healthz`: 200 when the database answers, 503 when it does not. No token needed.
+/// `GET /healthz` (and `HEAD`, whose body the request log drops): 200 when the database answers, 503 when it does not. No token needed.
 struct HealthController {
     let pool: PostgresPool
 
     func addRoutes(to router: Router<LedgerRequestContext>) {
         router.get("healthz", use: health)
+        router.head("healthz", use: health)
     }
 
     @Sendable func health(_ request: Request, context: LedgerRequestContext) async throws -> Response {
@@ -15,7 +15,7 @@ struct HealthController {
             _ = try await pool.query("SELECT 1")
             return try JSONBody.response(["status": "ok"])
         } catch {
-            context.logger.warning("health check failed", metadata: ["error": "\(String(reflecting: error))"])
+            OutageLog.shared.record(error)
             var response = try JSONBody.response(
                 ["status": "unavailable", "message": "the ledger database does not answer"], status: .serviceUnavailable)
             response.headers[.retryAfter] = "5"

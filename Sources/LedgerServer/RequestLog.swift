@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// The outermost middleware: answers every error in the API's JSON form and logs one line per request with its id,
@@ -9,12 +10,14 @@ struct RequestLog: RouterMiddleware {
         next: (Request, LedgerRequestContext) async throws -> Response
     ) async throws -> Response {
         let started = ContinuousClock.now
-        let response: Response
+        var response: Response
         do {
             response = try await next(request, context)
         } catch {
             response = try ErrorMapper.apiError(for: error, logger: context.logger).response(from: request, context: context)
         }
+        // A HEAD answer has the headers of the GET answer, or of the error, and never a body.
+        if request.method == .head { response = response.createHeadResponse() }
         guard context.logger.logLevel <= .info else { return response }
         let elapsed = ContinuousClock.now - started
         let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000

@@ -3,7 +3,8 @@ import Hummingbird
 import LedgerStore
 import Logging
 
-/// Finds the terminal from `Authorization: Bearer <token>`; refuses the request with 401 otherwise.
+/// Finds the terminal from `Authorization: Bearer <token>`; refuses the request with 401 otherwise, and with 429
+/// `too_many_requests` (no token lookup) while its address has too many failed attempts.
 /// A revoked token is refused from the next request on, whichever way it is checked.
 struct TerminalAuthenticator: RouterMiddleware {
     /// How a request's token is checked.
@@ -18,18 +19,30 @@ struct TerminalAuthenticator: RouterMiddleware {
 
     let ledger: Ledger
     let check: Check
+    /// Shared by every authenticator of a router: refuses an address with too many failed attempts (429).
+    let limiter: FailedTokenLimiter
+
+    /// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110, 11.1).
+    static func bearerToken(_ header: String) -> String? {
+        guard let space = header.firstIndex(where: { $0 == " " || $0 == "\t" }),
+              header[..<space].lowercased() == "bearer"
+        else { return nil }
+        let token = header[space...].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
 
     func handle(
         _ request: Request, context: LedgerRequestContext,
         next: (Request, LedgerRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        if let seconds = limiter.retryAfter(context.clientAddress) {
+            LedgerMetrics.authThrottledRequest()
+            throw APIError.tooManyRequests(retryAfterSeconds: seconds)
+        }
+        guard let token = request.headers[.authorization].flatMap(Self.bearerToken) else {
+            limiter.recordFailure(context.clientAddress)
             throw APIError.unauthorized
         }
-        var trimmed = header.dropFirst("Bearer ".count)
-        while trimmed.first?.isWhitespace == true { trimmed.removeFirst() }
-        while trimmed.last?.isWhitespace == true { trimmed.removeLast() }
-        let token = String(trimmed)
         let terminal: TerminalIdentity?
         var fromMemory = false
         do {
@@ -43,7 +56,10 @@ struct TerminalAuthenticator: RouterMiddleware {
         } catch {
             throw ErrorMapper.apiError(for: error, logger: context.logger)
         }
-        guard let terminal else { throw APIError.unauthorized }
+        guard let terminal else {
+            limiter.recordFailure(context.clientAddress)
+            throw APIError.unauthorized
+        }
         var context = context
         context.terminal = terminal
         let label = "\(terminal.restaurantCode)/\(terminal.terminalName)"
@@ -57,6 +73,7 @@ struct TerminalAuthenticator: RouterMiddleware {
         } catch {
             guard try await ledger.authenticate(token: token) != nil else {
                 ledger.forgetTerminal(terminal)
+                limiter.recordFailure(context.clientAddress)
                 throw APIError.unauthorized
             }
             throw error

@@ -24,7 +24,7 @@ struct LedgerDaemon {
         }
         bootstrapLogging(environment)
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(DescribedMetricsFactory(registry: registry))
         do {
             try await run(environment: environment, registry: registry, logger: Logger(label: "ledgerd"))
         } catch {
@@ -36,6 +36,7 @@ struct LedgerDaemon {
         let reader = EnvironmentReader(environment: environment)
         let configuration = try LedgerConfiguration.fromEnvironment(environment)
         let api = try ServerConfiguration(listen: reader.string("LEDGER_LISTEN") ?? "127.0.0.1:8080")
+        let authLimits = try AuthLimits(reader)
         let metricsAddress = try reader.string("LEDGER_METRICS_LISTEN").map { try ServerConfiguration(listen: $0) }
         let limits = try ConnectionLimits.fromEnvironment(reader)
         let certificates = try TLSFiles.fromEnvironment(reader).map { try TLSCertificates(files: $0) }
@@ -66,7 +67,7 @@ struct LedgerDaemon {
         let notifier = SystemdNotifier(environment: environment)
         let app = buildApplication(
             configuration: api, ledger: ledger, logger: logger, metrics: metricsAddress == nil ? metrics : nil,
-            limits: limits, certificates: certificates,
+            authLimits: authLimits, limits: limits, certificates: certificates,
             onServerRunning: { port in
                 logger.notice("ledgerd is serving", metadata: [
                     "http.port": "\(port)", "http.scheme": certificates == nil ? "http" : "https",

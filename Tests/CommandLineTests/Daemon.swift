@@ -96,6 +96,8 @@ final class Daemon {
         request.httpMethod = method
         request.setValue("Bearer \(token ?? self.token)", forHTTPHeaderField: "Authorization")
         request.httpBody = body.map { Data($0.utf8) }
+        // Foundation would send a body as a form otherwise, which ledgerd refuses (415).
+        if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         request.timeoutInterval = timeout
         let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))

@@ -5,6 +5,7 @@
 #   ensure_test_tools    install openssl and curl (run by the tests) with apt-get when missing
 #   ensure_swift         put /opt/swift on PATH when swift is not found
 #   ensure_tool CMD [PKG]  install Debian's package PKG (default CMD) with apt-get when the command CMD is missing
+#   ensure_promtool      export LEDGER_PROMTOOL: promtool on PATH, or extracted from Debian's prometheus package
 #   start_private_db     start (or reuse) the private cluster under .local/pg and export DATABASE_URL
 #   stop_private_db      stop it again, unless another script still uses it
 #
@@ -105,6 +106,32 @@ ensure_swift() {
         export PATH="/opt/swift/usr/bin:$PATH"
     fi
     command -v swift >/dev/null 2>&1 || die "swift not found: install a Swift 6 toolchain (e.g. under /opt/swift)"
+}
+
+# promtool alone, for the test that lints /metrics: taken out of Debian's prometheus package under .local/bin
+# rather than installing the package, which would also install and start a Prometheus server.
+ensure_promtool() {
+    local bin="$ROOT/.local/bin/promtool" scratch
+    if command -v promtool >/dev/null 2>&1; then
+        LEDGER_PROMTOOL="$(command -v promtool)"
+    elif [[ -x $bin ]]; then
+        LEDGER_PROMTOOL="$bin"
+    else
+        command -v apt-get >/dev/null 2>&1 || die "promtool is missing and apt-get is not available; install Debian's prometheus package"
+        log "extracting promtool from Debian's prometheus package into .local/bin"
+        scratch="$(mktemp -d)"
+        chmod 755 "$scratch" # apt-get download writes as user _apt when it can
+        if ! (cd "$scratch" && apt-get download -q prometheus >/dev/null 2>&1); then
+            as_admin env DEBIAN_FRONTEND=noninteractive apt-get update -q
+            (cd "$scratch" && apt-get download -q prometheus) || { rm -rf "$scratch"; die "cannot download Debian's prometheus package"; }
+        fi
+        dpkg-deb -x "$scratch"/prometheus_*.deb "$scratch/root"
+        mkdir -p "$ROOT/.local/bin"
+        install -m 755 "$scratch/root/usr/bin/promtool" "$bin"
+        rm -rf "$scratch"
+        LEDGER_PROMTOOL="$bin"
+    fi
+    export LEDGER_PROMTOOL
 }
 
 # --- private cluster ---------------------------------------------------------------------------
