@@ -19,6 +19,11 @@ public enum LedgerMetrics {
         "ledger_db_pool_timeouts": "Times a request gave up waiting for a database connection since start",
         "ledger_db_pool_discarded_connections": "Database connections discarded as broken since start",
         "ledger_welfare_alerts_open": "Open welfare alerts, as of the delivery scheduler's last round",
+        "ledger_http_connections_open": "Connections to the API open now",
+        "ledger_http_connections_refused_total":
+            "Connections closed on arrival because LEDGER_MAX_CONNECTIONS were open and none could make room",
+        "ledger_http_connections_closed_total":
+            "Open connections the daemon closed, by reason (made_room: the longest-waiting one, to admit a new connection)",
     ]
 
     private static let mealsCreated = Counter(label: "ledger_meals_recorded_total", dimensions: [("outcome", "created")])
