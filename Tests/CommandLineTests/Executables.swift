@@ -33,20 +33,18 @@ enum Executables {
         try launch(binDir.appendingPathComponent(program), arguments, environment: environment)
     }
 
-    /// Runs any executable to completion, in `directory` if given, with no standard input.
-    static func launch(
-        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil
-    ) throws -> Outcome {
+    /// Runs any executable to completion, with an empty standard input.
+    static func launch(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.currentDirectoryURL = directory
-        process.standardInput = FileHandle.nullDevice
-        let out = Pipe(), err = Pipe()
+        let input = Pipe(), out = Pipe(), err = Pipe()
+        process.standardInput = input
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        try input.fileHandleForWriting.close()  // an empty standard input
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
