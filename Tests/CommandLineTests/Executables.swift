@@ -35,9 +35,9 @@ enum Executables {
                             environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
     }
 
-    /// Runs any executable to completion, in `directory` if given, with exactly `environment`.
+    /// Runs any executable to completion with exactly `environment` and an empty standard input.
     static func runToCompletion(
-        _ executable: URL, _ arguments: [String], environment: [String: String], directory: URL? = nil
+        _ executable: URL, _ arguments: [String], environment: [String: String]
     ) throws -> Outcome {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString.prefix(8))")
         let outURL = scratch.appendingPathExtension("out"), errURL = scratch.appendingPathExtension("err")
@@ -51,11 +51,12 @@ enum Executables {
         process.executableURL = executable
         process.arguments = arguments
         process.environment = environment
-        process.currentDirectoryURL = directory
-        process.standardInput = FileHandle.nullDevice
+        let input = Pipe()
+        process.standardInput = input
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
         try process.run()
+        try input.fileHandleForWriting.close()
         let what = ([executable.lastPathComponent] + arguments.prefix(3)).joined(separator: " ")
         guard Deadlines.waitForExit(process, within: Deadlines.command, what: what) else { throw CancellationError() }
         return Outcome(status: process.terminationStatus,
