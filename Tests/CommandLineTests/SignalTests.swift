@@ -76,7 +76,7 @@ struct SignalTests {
         let daemon = try Daemon(environment: ["LEDGER_LOG_LEVEL": "debug", "LEDGER_LOG_FORMAT": "json"])
         try await daemon.waitUntilServing()
         for _ in 0..<3 {
-            try sendAndHangUp(port: daemon.port, """
+            try await sendAndHangUp(port: daemon.port, """
                 POST /v1/meals HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(daemon.token)\r\n\
                 Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"id":"
                 """)
@@ -99,23 +99,13 @@ struct SignalTests {
         #expect(lines.filter { $0["level"] == "debug" && $0["message"]?.contains("closed the connection") == true }.count == 3)
     }
 
-    /// Connects, sends `text` and closes the connection at once.
-    private func sendAndHangUp(port: Int, _ text: String) throws {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(socket >= 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        #expect(connected == 0)
-        let bytes = Array(text.utf8)
-        #expect(send(socket, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count)
-        // Long enough for the request to reach its handler before the connection ends.
-        usleep(200_000)
+    /// Connects, sends `text` and closes the connection soon after.
+    private func sendAndHangUp(port: Int, _ text: String) async throws {
+        let connection = try TrickleConnection(port: port)
+        connection.send(text)
+        // Long enough for the request to reach its handler before the connection ends (when `connection` goes).
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(connection.isOpen)
     }
 
     @Test("a database outage under load is a few summary lines with counts, not one warning per request")
