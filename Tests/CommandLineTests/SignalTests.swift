@@ -138,7 +138,8 @@ struct SignalTests {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
         }
         let warnings = lines.filter { $0["level"] == "warning" || $0["level"] == "error" }
-        #expect(refused >= 30, "too few requests to tell: \(refused)")
+        // More 503s than the 4 lines allowed (a loaded CI machine answered 22 in the 7 s).
+        #expect(refused >= 10, "too few requests to tell: \(refused)")
         #expect((2...4).contains(warnings.count), "\(warnings.map { $0["message"] ?? "" })")
         #expect(warnings.allSatisfy { $0["message"]?.hasPrefix("database unavailable") == true }, "\(warnings)")
         // Every 503 is accounted for: the first line, plus the counts of the summaries.
