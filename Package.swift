@@ -55,12 +55,19 @@ let package = Package(
             name: "LedgerCore",
             swiftSettings: swiftSettings
         ),
+        // The subsidy report of a reconciliation and its files: CSV, the stored JSON, the printable HTML.
+        .target(
+            name: "LedgerReports",
+            dependencies: ["LedgerCore"],
+            swiftSettings: swiftSettings
+        ),
         // SQL for each use case, over Postgres and LedgerCore; also the migrations runner.
         .target(
             name: "LedgerStore",
             dependencies: [
                 "Postgres",
                 "LedgerCore",
+                "LedgerReports",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -89,6 +96,7 @@ let package = Package(
             dependencies: [
                 "LedgerStore",
                 "LedgerCore",
+                "LedgerReports",
                 "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,7 +150,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "Postgres", "LedgerCore"],
+            dependencies: ["LedgerStore", "Postgres", "LedgerCore", "LedgerReports"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 public import Foundation
 public import LedgerCore
+public import LedgerReports
 public import Logging
 import Synchronization
 public import Postgres

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerReports
 @testable import LedgerStore
 import Logging
 import Postgres
