@@ -38,8 +38,8 @@ enum CommandSupport {
         defer { db.close() }
         do {
             return try body(db, configuration)
-        } catch let error as LedgerError {
-            throw OperatorError(error.message)
+        } catch let refusal as LedgerRefusal {
+            throw OperatorError(refusal.message)
         } catch let error as PostgresError {
             throw OperatorError("the database refused the operation: \(error.message) (SQLSTATE \(error.sqlState ?? "none"))")
         }

@@ -13,8 +13,8 @@ enum ErrorMapper {
         switch error {
         case let error as APIError:
             return error
-        case let error as LedgerError:
-            return APIError(error)
+        case let refusal as LedgerRefusal:
+            return APIError(refusal)
         case let error as PostgresError:
             OutageLog.shared.record(error)
             return .unavailable

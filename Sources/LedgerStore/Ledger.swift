@@ -62,7 +62,7 @@ public struct Ledger: Sendable {
         } catch let error as PostgresError where error.refusesTheRequest {
             guard group.count > 1 else {
                 logRefusal(error, of: group[0].request.id, logger: logger)
-                return [.failure(LedgerError.refusedByDatabase)]
+                return [.failure(LedgerRefusal.refusedByDatabase)]
             }
             let middle = group.count / 2
             let first = await record(Array(group[..<middle]), pool: pool, settings: settings, clock: clock, logger: logger)
@@ -123,7 +123,7 @@ public struct Ledger: Sendable {
         let now = clock()
         var pending = requests.indices.filter { index in
             do {
-                try settings.checkTime(requests[index].occurredAt, field: "occurred_at", now: now)
+                try settings.checkTime(requests[index].occurredAt, .occurredAt, now: now)
                 return true
             } catch {
                 outcomes[index] = .failure(error)
@@ -216,7 +216,7 @@ public struct Ledger: Sendable {
                 continue
             } catch let error as PostgresError where error.refusesTheRequest {
                 Self.logRefusal(error, of: id, logger: logger)
-                throw LedgerError.refusedByDatabase
+                throw LedgerRefusal.refusedByDatabase
             }
         }
     }

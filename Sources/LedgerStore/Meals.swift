@@ -75,7 +75,7 @@ public struct VoidEntry: Sendable, Equatable {
 public struct CardCheck: Sendable, Equatable {
     public let card: Card
     /// Why the card may not be used now, when it may not.
-    public let refusal: LedgerError?
+    public let refusal: LedgerRefusal?
     public let deliveryEligible: Bool
     public let mealsToday: Int
     public let dailyLimit: Int
@@ -100,17 +100,17 @@ enum Meals {
             LEFT JOIN ledger.entries v ON v.voided_entry_id = m.id
             """).single()
         if let existing = try context.decode(0, as: Int64?.self) {
-            guard existing == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
+            guard existing == terminal.restaurantID else { throw LedgerRefusal.idTakenElsewhere(request.id) }
             guard try context.decode(1, as: String.self) == "void", try context.decode(2, as: Bool.self) else {
-                throw LedgerError.conflict(reusing: request.id)
+                throw LedgerRefusal.idReused(request.id)
             }
             return .replayed(try fetchVoid(request.id, on: db))
         }
         guard try context.decode(3, as: Bool.self) else {
-            throw LedgerError(.notFound, "this restaurant has no meal \(request.mealID.uuidString.lowercased()): check the meal's id", field: "meal_id")
+            throw LedgerRefusal.unknownMeal(request.mealID)
         }
         if try context.decode(5, as: UUID?.self) != nil {
-            throw LedgerError(.alreadyVoided, "meal \(request.mealID.uuidString.lowercased()) is already voided; nothing was changed")
+            throw LedgerRefusal.alreadyVoided(request.mealID)
         }
         // A void follows its meal: into the meal's period while it is open, else late into the next open one.
         let mealPeriod = try Period(parsing: context.decode(4, as: String.self))
@@ -143,15 +143,15 @@ enum Meals {
             FROM ledger.cards c WHERE c.card_no = \(number.value)
             """).first
         else {
-            throw LedgerError.unknownCard(number)
+            throw LedgerRefusal.unknownCard(number)
         }
         let card = try Cards.card(from: row, number: number, offset: 1)
         let mealsToday = try row.decode(6, as: Int.self)
-        var refusal: LedgerError?
+        var refusal: LedgerRefusal?
         if case .ineligible(let reason) = Eligibility.meal(card: card, on: today) {
-            refusal = LedgerError(reason.ledgerCode, reason.message)
+            refusal = .cardNotValid(reason)
         } else if !settings.dailyLimit.allows(mealsSoFar: mealsToday) {
-            refusal = LedgerError(.dailyLimitReached, "the card already has \(mealsToday) discounted meals today: the limit is \(settings.dailyLimit.maxMeals) a day")
+            refusal = .cardAtDailyLimit(mealsToday: mealsToday, limit: settings.dailyLimit.maxMeals)
         }
         return CardCheck(
             card: card, refusal: refusal,
@@ -171,11 +171,11 @@ enum Meals {
         for (name, time) in zip(names, times) { closedAt[try Period(parsing: name)] = time }
         switch decide(settings.booking, { closedAt[$0].map { .closed(at: $0) } ?? .open }) {
         case .clockSkew:
-            throw LedgerError.clockSkew(field: "occurred_at", maxSkew: settings.booking.maxClockSkew)
+            throw LedgerRefusal.clockSkew(.occurredAt, maxSkew: settings.booking.maxClockSkew)
         case .beforeProgrammeStart:
-            throw LedgerError.beforeProgrammeStart(field: "occurred_at", start: settings.booking.programmeStart)
+            throw LedgerRefusal.beforeProgrammeStart(.occurredAt, start: settings.booking.programmeStart)
         case .tooLate(let closedAt):
-            throw LedgerError(.tooLate, "the period of occurred_at closed on \(RFC3339.format(closedAt, in: settings.timeZone)), longer ago than entries are accepted late: report it to the bureau", field: "occurred_at")
+            throw LedgerRefusal.tooLate(closedAt: RFC3339.format(closedAt, in: settings.timeZone))
         case .book(let period, let late):
             return (period, late)
         }
@@ -212,8 +212,4 @@ enum Meals {
             recordedAt: try row.decode(4, as: Date.self), period: try Period(parsing: row.decode(5, as: String.self)),
             late: try row.decode(6, as: Bool.self))
     }
-}
-
-extension MealIneligibility {
-    var ledgerCode: LedgerError.Code { LedgerError.Code(rawValue: apiCode) ?? .cardInactive }
 }

@@ -61,14 +61,14 @@ public enum Reconciliations {
                 .first.map { try $0.decode(0, as: String.self) }
             if status == "closed" {
                 guard let report = try stored(period: period, on: db) else {
-                    throw LedgerError(.notFound, "period \(period) is closed but has no stored reconciliation run")
+                    throw LedgerRefusal.missingReconciliationRun(period)
                 }
                 return report
             }
             if let statements {
                 let known = Set(try Restaurants.list(on: db).map(\.code))
                 for code in statements.keys.sorted() where !known.contains(code) {
-                    throw LedgerError(.notFound, "statement \(code).csv: no restaurant has the code \(code)", field: "statements")
+                    throw LedgerRefusal.unknownStatementRestaurant(code: code)
                 }
             }
             // The transaction's time: the close's closed_at, which the report shows.
