@@ -62,7 +62,8 @@ let package = Package(
             dependencies: ["LedgerCore"],
             swiftSettings: swiftSettings
         ),
-        // SQL for each use case, over Postgres and LedgerCore; also the migrations runner.
+        // SQL for each use case, over Postgres and LedgerCore; also the migrations runner. The only module above
+        // Postgres: it throws domain refusals and `LedgerUnavailable`, never `PostgresError`, to the layers above.
         .target(
             name: "LedgerStore",
             dependencies: [
@@ -70,6 +71,7 @@ let package = Package(
                 "LedgerCore",
                 "LedgerReports",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -79,7 +81,6 @@ let package = Package(
             dependencies: [
                 "LedgerStore",
                 "LedgerCore",
-                "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -98,7 +99,6 @@ let package = Package(
                 "LedgerStore",
                 "LedgerCore",
                 "LedgerReports",
-                "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -3,7 +3,6 @@ import Foundation
 import LedgerCore
 import LedgerReports
 import LedgerStore
-import Postgres
 
 extension Ledgerctl {
     /// `ledgerctl reconcile`: business rule 8, then the three report files.
@@ -34,10 +33,10 @@ extension Ledgerctl {
             let parsed = try statements.map(Self.readStatements)
             let report = try CommandSupport.withDatabase { db, configuration in
                 // A second connection shares the month-wide queries (totals, anomalies, seal) with the first.
-                let helper = try CommandSupport.connect(configuration)
-                defer { helper.close() }
-                return try Reconciliations.run(period: month, statements: parsed, dryRun: dryRun, settings: configuration.settings, on: db,
-                                               helper: helper, logger: CommandSupport.logger)
+                try configuration.withConnection(logger: CommandSupport.logger) { helper in
+                    try Reconciliations.run(period: month, statements: parsed, dryRun: dryRun, settings: configuration.settings, on: db,
+                                            helper: helper, logger: CommandSupport.logger)
+                }
             }
             let files = try ReportOptions.write(report, formats: [.csv, .html], language: language, to: out)
             let t = report.total

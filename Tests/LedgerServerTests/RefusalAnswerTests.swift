@@ -3,10 +3,12 @@ import Hummingbird
 import LedgerCore
 @testable import LedgerServer
 @testable import LedgerStore
+import Logging
+import Postgres
 import Testing
 
-/// The terminal API's answer to each refusal of the ledger.
-@Suite("refusals as API answers")
+/// The terminal API's answer to each refusal of the ledger, and what becomes of database trouble.
+@Suite("refusals and database trouble as API answers")
 struct RefusalAnswerTests {
     typealias Answer = (status: HTTPResponse.Status, code: String, field: String?)
 
@@ -77,6 +79,48 @@ struct RefusalAnswerTests {
             #expect(answer.code == expected.code, "\(refusal)")
             #expect(answer.field == expected.field, "\(refusal)")
             #expect(answer.message == refusal.message)
+        }
+    }
+
+    /// The answer to `failure` from the database, and the lines of the outage log and of the request's log.
+    static func answer(to failure: PostgresError) -> (answer: APIError, outageLines: [String], otherLines: [(Logger.Level, String)]) {
+        let outageLines = CapturedLog(), otherLines = CapturedLog()
+        let outages = OutageLog(interval: .seconds(3600), logger: Logger(label: "test") { _ in outageLines })
+        let answer = ErrorMapper.apiError(
+            for: LedgerUnavailable(failure), logger: Logger(label: "test") { _ in otherLines }, outages: outages)
+        return (answer, outageLines.messages.map(\.1), otherLines.messages)
+    }
+
+    @Test("connection and pool trouble is an outage: summarised by the outage log, answered 503")
+    func outages() {
+        let failures = [
+            PostgresError(kind: .connectionFailed, message: "connection refused"),
+            PostgresError(kind: .connectionLost, message: "server closed the connection"),
+            PostgresError(kind: .server, message: "terminating connection", sqlState: "57P01"),
+            PostgresError(kind: .poolTimeout, message: "no connection came free"),
+            PostgresError(kind: .poolClosed, message: "the pool is closed"),
+        ]
+        for failure in failures {
+            let seen = Self.answer(to: failure)
+            #expect(seen.answer == .unavailable, "\(failure)")
+            #expect(seen.outageLines.contains { $0.hasPrefix("database unavailable") }, "\(failure)")
+            #expect(seen.otherLines.isEmpty, "\(failure)")
+        }
+    }
+
+    @Test("any other database failure is logged as an unexpected error, not counted as an outage, and answered 503")
+    func otherFailures() {
+        let failures = [
+            PostgresError(kind: .server, message: "could not read block", sqlState: "XX001"),
+            PostgresError(kind: .server, message: "permission denied for table entries", sqlState: "42501"),
+            PostgresError(kind: .decoding, message: "unexpected column type"),
+        ]
+        for failure in failures {
+            let seen = Self.answer(to: failure)
+            #expect(seen.answer == .unavailable, "\(failure)")
+            #expect(seen.outageLines.isEmpty, "\(failure)")
+            #expect(seen.otherLines.map(\.0) == [.error], "\(failure)")
+            #expect(seen.otherLines.first?.1 == "unexpected error", "\(failure)")
         }
     }
 }
