@@ -157,18 +157,34 @@ struct AuditFixture {
         return components.string!
     }
 
-    /// The SQLSTATE of the error `body` throws; nil (and an issue recorded) when it succeeds.
-    static func sqlState(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
+    /// Expects `body` to fail with SQLSTATE `sqlState` and a message holding every one of `fragments`.
+    ///
+    /// Never write a closure inside the arguments of `#expect` or `#require`: Swift 6.3.1 then mixes it up with a
+    /// later closure of the same type in the same enclosing closure, which runs the first one's code instead of its
+    /// own (scripts/lib/check-test-closures refuses such code). Helpers like this one take the closure themselves.
+    static func expectRefusal(
+        _ sqlState: String, saying fragments: String..., note: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () throws -> Void
+    ) {
+        guard let error = refusal(sourceLocation: sourceLocation, body) else { return }
+        let prefix = note.map { "\($0): " } ?? ""
+        #expect(error.sqlState == sqlState, "\(prefix)\(error.message)", sourceLocation: sourceLocation)
+        for fragment in fragments {
+            #expect(error.message.contains(fragment), "\(error.message)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The database's refusal of `body`; nil, with an issue recorded, when `body` succeeds or fails otherwise.
+    static func refusal(sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) -> PostgresError? {
         do {
             try body()
-            Issue.record("expected a refusal, but it succeeded", sourceLocation: sourceLocation)
-            return nil
+            Issue.record("expected the database to refuse, but it did not", sourceLocation: sourceLocation)
         } catch let error as PostgresError {
-            return error.sqlState
+            return error
         } catch {
             Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
-            return nil
         }
+        return nil
     }
 
     /// The queries of `sql/audit/examples.sql`, comments and psql's own commands (lines that start with `\`, and the

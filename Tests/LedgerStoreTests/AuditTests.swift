@@ -100,13 +100,14 @@ struct AuditTests {
             let views = try Self.auditViews(fixture.db)
             try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
                 for table in tables {
-                    #expect(AuditFixture.sqlState { _ = try auditor.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM ledger.\(table) LIMIT 0")) } == "42501",
-                            "ledger.\(table) is readable")
+                    AuditFixture.expectRefusal("42501", note: "ledger.\(table) is readable") {
+                        _ = try auditor.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM ledger.\(table) LIMIT 0"))
+                    }
                 }
                 for view in views {
                     for write in ["DELETE FROM audit.\(view)", "UPDATE audit.\(view) SET period = period",
                                   "INSERT INTO audit.\(view) SELECT * FROM audit.\(view) LIMIT 1", "TRUNCATE audit.\(view)"] {
-                        let state = AuditFixture.sqlState { _ = try auditor.query(PostgresQuery(unsafeSQL: write)) }
+                        let state = AuditFixture.refusal { _ = try auditor.query(PostgresQuery(unsafeSQL: write)) }?.sqlState
                         // A view PostgreSQL could write through refuses for want of privilege (42501); the others
                         // cannot be written at all (no such column, or not updatable): never a success.
                         #expect(state != nil, "\(write) succeeded")
@@ -124,11 +125,11 @@ struct AuditTests {
                     "CREATE FUNCTION pg_temp.ref(text) RETURNS text LANGUAGE sql AS 'SELECT ledger.card_ref($1)'",
                     "SET ROLE ledger_app",
                 ] {
-                    #expect(AuditFixture.sqlState { try auditor.execute(script: statement) } == "42501", "\(statement)")
+                    AuditFixture.expectRefusal("42501", note: "\(statement)") { try auditor.execute(script: statement) }
                 }
-                #expect(AuditFixture.sqlState {
+                AuditFixture.expectRefusal("42501") {
                     try auditor.execute(script: "UPDATE audit.periods SET digest = repeat('0', 64) WHERE period = '2031-04'")
-                } == "42501")
+                }
             }
             #expect(try fixture.db.query("SELECT audit.verify_period('2031-04')").single().decode(0, as: Bool.self))
         }
@@ -237,9 +238,9 @@ struct AuditTests {
             }
 
             // The superuser cannot change an entry either, while the triggers are on.
-            #expect(AuditFixture.sqlState {
+            AuditFixture.expectRefusal("23001") {
                 _ = try fixture.db.query("UPDATE ledger.entries SET gross_fen = 3000, payable_fen = 2550, discount_fen = 450 WHERE id = \(fixture.aprilMealR1)")
-            } == "23001")
+            }
             try fixture.db.execute(script: """
                 ALTER TABLE ledger.entries DISABLE TRIGGER USER;
                 UPDATE ledger.entries SET gross_fen = 3000, payable_fen = 2550, discount_fen = 450 WHERE id = '\(fixture.aprilMealR1.uuidString.lowercased())';
@@ -277,7 +278,8 @@ struct AuditTests {
     func examples() throws {
         let queries = try AuditFixture.exampleQueries(period: "2031-04")
         let text = try String(contentsOf: Migration.defaultDirectory().appendingPathComponent("audit/examples.sql"), encoding: .utf8)
-        #expect(text.contains(":'period'") && text.firstMatch(of: /'\d{4}-\d{2}'/) == nil, "a query names a fixed period")
+        let fixedPeriod = text.firstMatch(of: /'\d{4}-\d{2}'/)
+        #expect(text.contains(":'period'") && fixedPeriod == nil, "a query names a fixed period")
         #expect(queries.count >= 10)
         try AuditFixture.with { fixture in
             try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
@@ -291,7 +293,8 @@ struct AuditTests {
                 }
                 #expect(nonEmpty == queries.count, "some examples return nothing on the fixture")
                 // The hand-made seal of the examples matches the sealed digest.
-                let seal = try #require(queries.first { $0.contains("AS recomputed") })
+                let sealQuery = queries.first { $0.contains("AS recomputed") }
+                let seal = try #require(sealQuery)
                 let row = try auditor.query(PostgresQuery(unsafeSQL: seal)).single()
                 #expect(try row.decode(0, as: String.self) == row.decode(1, as: String.self))
             }
@@ -315,9 +318,9 @@ struct AuditTests {
                     "INSERT INTO ledger.subsidy_lines SELECT * FROM ledger.subsidy_lines",
                     "INSERT INTO ledger.reconciliation_runs (period, started_at, finished_at, entries, digest) VALUES ('2031-05', now(), now(), 0, repeat('0', 64))",
                 ] {
-                    #expect(AuditFixture.sqlState { _ = try app.query(statement) } == "42501", "\(statement)")
+                    AuditFixture.expectRefusal("42501", note: "\(statement)") { _ = try app.query(statement) }
                 }
-                #expect(AuditFixture.sqlState { try app.execute(script: "TRUNCATE ledger.entries") } == "42501")
+                AuditFixture.expectRefusal("42501") { try app.execute(script: "TRUNCATE ledger.entries") }
                 // What ledgerd checks at start.
                 let migrated = try app.query("SELECT 1 FROM ledger.schema_migrations LIMIT 1")
                 #expect(migrated.count == 1)

@@ -31,13 +31,13 @@ struct LeastPrivilegeTests {
             try fixture.asLogin(grantedRole: "ledger_app") { app in
                 // The issue's reproductions: a period already closed with a made-up digest, and a meal at 1 bp with
                 // an unknown card, a revoked terminal and a discount of 999,900 fen.
-                #expect(AuditFixture.sqlState {
+                AuditFixture.expectRefusal("42501") {
                     _ = try app.query("""
                         INSERT INTO ledger.periods (period, status, closed_at, entries, digest)
                         VALUES ('2031-07', 'closed', now(), 0, 'not-a-digest')
                         """)
-                } == "42501")
-                #expect(AuditFixture.sqlState {
+                }
+                AuditFixture.expectRefusal("42501") {
                     _ = try app.query("""
                         INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
                             card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
@@ -45,7 +45,7 @@ struct LeastPrivilegeTests {
                                'preferential_card', 'veteran', '2031-05-20', 1000000, 1, 100, 999900
                         FROM ledger.terminals t LIMIT 1
                         """)
-                } == "42501")
+                }
 
                 for (rule, query) in [
                     ("unknown card", Self.postMeal(card: "NOSUCHCARD1")),
@@ -57,7 +57,7 @@ struct LeastPrivilegeTests {
                     ("late while its own period is open", Self.postMeal(localDate: "2031-05-20", period: "2031-08", late: true)),
                     ("late into an earlier period", Self.postMeal(localDate: "2031-04-20", period: "2031-03", late: true)),
                 ] {
-                    #expect(AuditFixture.sqlState { _ = try app.query(query) } == "LD002", "\(rule)")
+                    AuditFixture.expectRefusal("LD002", note: "\(rule)") { _ = try app.query(query) }
                 }
 
                 // What the rules allow: a meal of an open month that has no period row yet, and a late meal of
@@ -80,10 +80,10 @@ struct LeastPrivilegeTests {
         try AuditFixture.with { fixture in
             let delivered = fixture.aprilDelivery
             try fixture.asLogin(grantedRole: "ledger_app") { app in
-                #expect(AuditFixture.sqlState {
+                AuditFixture.expectRefusal("23514") {
                     _ = try app.query("UPDATE ledger.deliveries SET status = 'requested', wellness = NULL WHERE id = \(delivered)")
-                } == "23514")
-                #expect(AuditFixture.sqlState {
+                }
+                AuditFixture.expectRefusal("23514") {
                     _ = try app.query("""
                         INSERT INTO ledger.deliveries (id, restaurant_id, terminal_id, card_no, scheduled_for, meal, status, wellness,
                                                        request_sha256)
@@ -91,18 +91,18 @@ struct LeastPrivilegeTests {
                                sha256('x')
                         FROM ledger.terminals t LIMIT 1
                         """)
-                } == "23514")
-                #expect(AuditFixture.sqlState {
+                }
+                AuditFixture.expectRefusal("23514") {
                     _ = try app.query("""
                         INSERT INTO ledger.delivery_events (id, delivery_id, terminal_id, from_status, to_status, at, request_sha256)
                         SELECT gen_random_uuid(), d.id, d.terminal_id, 'delivered', 'dispatched', now(), sha256('x')
                         FROM ledger.deliveries d WHERE d.id = \(delivered)
                         """)
-                } == "23514")
+                }
             }
-            #expect(AuditFixture.sqlState {
+            AuditFixture.expectRefusal("23514") {
                 _ = try fixture.db.query("UPDATE ledger.deliveries SET status = 'dispatched', wellness = NULL WHERE id = \(delivered)")
-            } == "23514")
+            }
             #expect(try fixture.db.query("SELECT status FROM ledger.deliveries WHERE id = \(delivered)").single()
                 .decode(0, as: String.self) == "delivered")
         }
@@ -142,7 +142,7 @@ struct LeastPrivilegeTests {
             components.user = login
             let auditor = try PostgresConnection.connect(components.string!, logger: ScratchDatabase.logger)
             defer { auditor.close() }
-            #expect(AuditFixture.sqlState { _ = try auditor.query("SELECT ledger.card_lock_key('CARD000001')") } == "42501")
+            AuditFixture.expectRefusal("42501") { _ = try auditor.query("SELECT ledger.card_lock_key('CARD000001')") }
 
             // One lock held for sure while the auditor looks, beside those of the meals under way.
             let holder = try scratch.connect()

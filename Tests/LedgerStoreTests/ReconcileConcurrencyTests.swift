@@ -84,7 +84,8 @@ struct ReconcileConcurrencyTests {
             #expect(ack.count > 0)
             #expect(Set(stored.map(\.0)).count == stored.count)
             for (id, bookedPeriod) in ack {
-                #expect(stored.first { $0.0 == id }?.1 == bookedPeriod, "meal \(id) acknowledged in \(bookedPeriod)")
+                let storedPeriod = stored.first { $0.0 == id }?.1
+                #expect(storedPeriod == bookedPeriod, "meal \(id) acknowledged in \(bookedPeriod)")
             }
             let inClosed = ack.values.filter { $0 == period.description }.count
             let late = ack.values.filter { $0 == period.next.description }.count

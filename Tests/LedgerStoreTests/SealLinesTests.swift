@@ -68,20 +68,20 @@ struct SealLinesTests {
                 "UPDATE ledger.seal_lines SET line_sha256 = sha256('x') WHERE entry_id = \(id)",
                 "DELETE FROM ledger.seal_lines WHERE entry_id = \(id)",
             ] {
-                #expect(AuditFixture.sqlState { _ = try fixture.db.query(statement) } == "23001", "\(statement)")
+                AuditFixture.expectRefusal("23001", note: "\(statement)") { _ = try fixture.db.query(statement) }
             }
-            #expect(AuditFixture.sqlState { try fixture.db.execute(script: "TRUNCATE ledger.seal_lines") } == "23001")
+            AuditFixture.expectRefusal("23001") { try fixture.db.execute(script: "TRUNCATE ledger.seal_lines") }
             try fixture.asLogin(grantedRole: "ledger_app") { app in
                 for statement: PostgresQuery in [
                     "SELECT * FROM ledger.seal_lines",
                     "INSERT INTO ledger.seal_lines VALUES ('2031-05', gen_random_uuid(), sha256('x'))",
                     "SELECT ledger.period_digest_v2_stored('2031-05')",
                 ] {
-                    #expect(AuditFixture.sqlState { _ = try app.query(statement) } == "42501", "\(statement)")
+                    AuditFixture.expectRefusal("42501", note: "\(statement)") { _ = try app.query(statement) }
                 }
             }
             try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
-                #expect(AuditFixture.sqlState { _ = try auditor.query("INSERT INTO audit.seal_lines VALUES ('2031-05', gen_random_uuid(), sha256('x'))") } == "42501")
+                AuditFixture.expectRefusal("42501") { _ = try auditor.query("INSERT INTO audit.seal_lines VALUES ('2031-05', gen_random_uuid(), sha256('x'))") }
                 let lines = try auditor.query("SELECT count(*) FROM audit.seal_lines WHERE entry_id = \(id)").single().decode(0, as: Int.self)
                 #expect(lines == 1)
             }
@@ -148,7 +148,8 @@ struct SealLinesTests {
             let expected = [SealLineDifference(entryID: stray, kind: .unsealed), SealLineDifference(entryID: fixture.aprilMealR2, kind: .removed),
                             SealLineDifference(entryID: fixture.aprilVoid, kind: .changed)]
             let found = try Reconciliations.sealLineDifferences(period: april, on: fixture.db)
-            #expect(found == expected.sorted { $0.entryID.uuidString < $1.entryID.uuidString })
+            let expectedInOrder = expected.sorted { $0.entryID.uuidString < $1.entryID.uuidString }
+            #expect(found == expectedInOrder)
             guard case .broken = try Reconciliations.verify(period: april, on: fixture.db) else {
                 Issue.record("the changed period still verified")
                 return

@@ -61,7 +61,8 @@ import Testing
 
     @Test func aBodyWithoutStatementsSendsNothingAndTransactionsDoNotNest() throws {
         let connection = try TestDatabase.connect()
-        #expect(try connection.transaction { _ in 7 } == 7)
+        let value = try connection.transaction { _ in 7 }
+        #expect(value == 7)
         #expect(connection.isUsable)
         let nested = #expect(throws: PostgresError.self) {
             try connection.transaction { tx in try tx.transaction { _ in 1 } }

@@ -135,7 +135,8 @@ import Testing
         let result = try connection.query(
             "SELECT x FROM unnest(\(strings)::text[]) WITH ORDINALITY AS u(x, n) ORDER BY n"
         )
-        #expect(try result.map { try $0.decode(0, as: String.self) } == strings)
+        let decoded = try result.map { try $0.decode(0, as: String.self) }
+        #expect(decoded == strings)
 
         let numbers: [Int64] = [Int64.min, -1, 0, 42, Int64.max]
         let matched = try connection.query(
@@ -145,7 +146,8 @@ import Testing
 
         let ids = [UUID(), UUID()]
         let idRows = try connection.query("SELECT x FROM unnest(\(ids)::uuid[]) AS x")
-        #expect(try Set(idRows.map { try $0.decode(0, as: UUID.self) }) == Set(ids))
+        let decodedIDs = try Set(idRows.map { try $0.decode(0, as: UUID.self) })
+        #expect(decodedIDs == Set(ids))
 
         let empty: [String] = []
         #expect(try connection.query("SELECT cardinality(\(empty)::text[])").single().decode(0, as: Int.self) == 0)
