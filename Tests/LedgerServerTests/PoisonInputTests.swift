@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import LedgerStore
 import Postgres
+import TestSupport
 import Testing
 
 /// Issue 12, item 1: one input the database would refuse must never fail its neighbours, nor tell a terminal to retry

@@ -3,6 +3,7 @@ import LedgerCore
 @testable import LedgerStore
 import Logging
 import Postgres
+import TestSupport
 import Testing
 
 @Suite("SQL for auditors, personal data and tamper evidence")
@@ -329,56 +330,49 @@ struct AuditTests {
     @Test("as ledger_app, the daemon's whole flow works: meal, void, delivery and its events, standing orders")
     func appFlow() async throws {
         try await ScratchDatabase.withScratchAsync { scratch in
+            let token = try scratch.migrateWithRestaurantR1(cards: "CARD000001,Holder,veteran,1940-01-01,13800000001,1 Elm,East,active,,")
             let db = try scratch.connect()
             defer { db.close() }
-            try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
-            _ = try Restaurants.add(code: "R1", name: "One", community: "C", rate: Rate(basisPoints: 8500), on: db)
-            let token = try Terminals.add(restaurant: "R1", name: "till", on: db)
-            _ = try Cards.upsert(try Cards.parseImport("CARD000001,Holder,veteran,1940-01-01,13800000001,1 Elm,East,active,,"), on: db)
             let monday = try LocalDate(parsing: "2031-05-12")
             _ = try StandingOrders.add(
                 NewStandingOrder(cardNumber: CardNumber("CARD000001"), restaurantCode: "R1", weekdays: [1], meal: .dinner,
                                  startsOn: monday, endsOn: nil),
                 minimumAge: 80, on: db)
 
-            let login = "t_app_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).lowercased()
-            try db.execute(script: "CREATE ROLE \(login) LOGIN IN ROLE ledger_app")
-            var components = URLComponents(string: scratch.url)!
-            components.user = login
-            let pool = PostgresPool(configuration: .init(conninfo: components.string!, maxConnections: 2), logger: ScratchDatabase.logger)
-            let now = try RFC3339.parse("2031-05-12T12:00:00+08:00")
-            let ledger = Ledger(pool: pool, settings: LedgerSettings(booking: BookingPolicy(timeZone: TimeZone(identifier: "Asia/Shanghai")!)),
-                                clock: { now })
-            do {
-                let terminal = try #require(try await ledger.authenticate(token: token))
-                let mealID = UUID()
-                let meal = try await ledger.recordMeal(
-                    MealRequest(id: mealID, cardNumber: CardNumber("CARD000001"), credential: .preferentialCard,
-                                occurredAt: try RFC3339.parse("2031-05-12T11:30:00+08:00"), gross: 2000, claimedPayable: nil),
-                    by: terminal)
-                #expect(meal.value.payable == 1700 && !meal.isReplay)
-                let void = try await ledger.voidMeal(VoidRequest(id: UUID(), mealID: mealID, reason: "wrong card"), by: terminal)
-                #expect(void.value.mealID == mealID)
-                let deliveryID = UUID()
-                _ = try await ledger.requestDelivery(
-                    DeliveryRequest(id: deliveryID, cardNumber: CardNumber("CARD000001"), scheduledFor: monday, meal: .lunch, mealID: nil),
-                    by: terminal)
-                for (status, wellness) in [(DeliveryStatus.dispatched, Wellness?.none), (.failed, .concern)] {
-                    _ = try await ledger.recordDeliveryEvent(
-                        DeliveryEventRequest(id: UUID(), deliveryID: deliveryID, status: status,
-                                             at: try RFC3339.parse("2031-05-12T11:45:00+08:00"), wellness: wellness, note: nil),
+            try await scratch.withLogin(grantedRole: "ledger_app") { url in
+                let pool = PostgresPool(configuration: .init(conninfo: url, maxConnections: 2), logger: TestDatabase.logger)
+                let now = try RFC3339.parse("2031-05-12T12:00:00+08:00")
+                let ledger = Ledger(pool: pool, settings: LedgerSettings(booking: BookingPolicy(timeZone: TimeZone(identifier: "Asia/Shanghai")!)),
+                                    clock: { now })
+                do {
+                    let terminal = try #require(try await ledger.authenticate(token: token))
+                    let mealID = UUID()
+                    let meal = try await ledger.recordMeal(
+                        MealRequest(id: mealID, cardNumber: CardNumber("CARD000001"), credential: .preferentialCard,
+                                    occurredAt: try RFC3339.parse("2031-05-12T11:30:00+08:00"), gross: 2000, claimedPayable: nil),
                         by: terminal)
+                    #expect(meal.value.payable == 1700 && !meal.isReplay)
+                    let void = try await ledger.voidMeal(VoidRequest(id: UUID(), mealID: mealID, reason: "wrong card"), by: terminal)
+                    #expect(void.value.mealID == mealID)
+                    let deliveryID = UUID()
+                    _ = try await ledger.requestDelivery(
+                        DeliveryRequest(id: deliveryID, cardNumber: CardNumber("CARD000001"), scheduledFor: monday, meal: .lunch, mealID: nil),
+                        by: terminal)
+                    for (status, wellness) in [(DeliveryStatus.dispatched, Wellness?.none), (.failed, .concern)] {
+                        _ = try await ledger.recordDeliveryEvent(
+                            DeliveryEventRequest(id: UUID(), deliveryID: deliveryID, status: status,
+                                                 at: try RFC3339.parse("2031-05-12T11:45:00+08:00"), wellness: wellness, note: nil),
+                            by: terminal)
+                    }
+                    #expect(try await ledger.openWelfareAlertCount() == 1)
+                    #expect(try await ledger.deliveries(on: monday, by: terminal).count == 2)
+                    #expect(try await ledger.generateDeliveries(on: monday) == 0)
+                } catch {
+                    await pool.close()
+                    throw error
                 }
-                #expect(try await ledger.openWelfareAlertCount() == 1)
-                #expect(try await ledger.deliveries(on: monday, by: terminal).count == 2)
-                #expect(try await ledger.generateDeliveries(on: monday) == 0)
-            } catch {
                 await pool.close()
-                try? db.execute(script: "DROP OWNED BY \(login); DROP ROLE IF EXISTS \(login)")
-                throw error
             }
-            await pool.close()
-            try db.execute(script: "DROP OWNED BY \(login); DROP ROLE IF EXISTS \(login)")
 
             // Seen by an auditor: the meal voided, the delivery failed with a concern, one pseudonym throughout.
             let row = try db.query("""

@@ -2,6 +2,7 @@ import Foundation
 import LedgerCore
 @testable import LedgerStore
 import Postgres
+import TestSupport
 import Testing
 
 /// Meals committed together (`Meals.record` of a group), judged against a real database.
@@ -13,16 +14,13 @@ struct MealGroupTests {
     /// Migrates a scratch database and gives it restaurant R1 (rate 8500), its terminal, and cards CARD0001 and
     /// CARD0002; returns the terminal.
     static func makeWorld(in scratch: ScratchDatabase) throws -> TerminalIdentity {
-        let db = try scratch.connect()
-        defer { db.close() }
-        try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
-        _ = try Restaurants.add(code: "R1", name: "One", community: "C", rate: Rate(basisPoints: 8500), on: db)
-        let token = try Terminals.add(restaurant: "R1", name: "till", on: db)
-        _ = try Cards.upsert(try Cards.parseImport("""
+        let token = try scratch.migrateWithRestaurantR1(cards: """
             CARD0001,Holder One,veteran,1940-01-01,,,,active,,
             CARD0002,Holder Two,veteran,1940-01-01,,,,active,,
 
-            """), on: db)
+            """)
+        let db = try scratch.connect()
+        defer { db.close() }
         return try #require(try Terminals.authenticate(token: token, on: db))
     }
 

@@ -3,6 +3,7 @@ import LedgerCore
 @testable import LedgerStore
 import Logging
 import Postgres
+import TestSupport
 import Testing
 
 /// sql/0012_seal_lines.sql: each entry's seal line hashed as it is written, and the close's digest taken from those
@@ -161,8 +162,8 @@ struct SealLinesTests {
         try ScratchDatabase.withScratch { scratch in
             let db = try scratch.connect()
             defer { db.close() }
-            let all = try ScratchDatabase.migrations()
-            try Migrator(migrations: all.filter { $0.version < 12 }, logger: ScratchDatabase.logger).migrate(db)
+            let all = try TestDatabase.migrations()
+            try Migrator(migrations: all.filter { $0.version < 12 }, logger: TestDatabase.logger).migrate(db)
             _ = try Restaurants.add(code: "R1", name: "One", community: "C", rate: Rate(basisPoints: 8500), on: db)
             _ = try Terminals.add(restaurant: "R1", name: "till", on: db)
             try db.execute(script: """
@@ -173,7 +174,7 @@ struct SealLinesTests {
                        sha256(int8send(g)), 'OLDCARD' || g, 'preferential_card', 'veteran', current_date, 1000, 8500, 850, 150
                 FROM generate_series(1, 10) g;
                 """)
-            try Migrator(migrations: all, logger: ScratchDatabase.logger).migrate(db)
+            try Migrator(migrations: all, logger: TestDatabase.logger).migrate(db)
             let row = try db.query("""
                 SELECT (SELECT count(*) FROM audit.entries e JOIN ledger.seal_lines s ON s.entry_id = e.id AND s.period = e.period
                         WHERE s.line_sha256 = sha256(convert_to(audit.seal_line(e), 'UTF8'))),

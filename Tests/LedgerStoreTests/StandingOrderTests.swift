@@ -4,6 +4,7 @@ import LedgerCore
 import Logging
 import Postgres
 import Synchronization
+import TestSupport
 import Testing
 
 /// One test's corner of the shared database: a restaurant with a random code and a random far-future year, so that
@@ -17,9 +18,9 @@ struct OrderWorld {
     let monday: LocalDate
 
     static func make() throws -> OrderWorld {
-        let url = try ScratchDatabase.serverURL()
-        let db = try PostgresConnection.connect(url, logger: ScratchDatabase.logger)
-        try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
+        let url = try TestDatabase.url()
+        let db = try PostgresConnection.connect(url, logger: TestDatabase.logger)
+        try TestDatabase.migrate(db)
         let code = "S" + String(UUID().uuidString.prefix(8))
         let restaurant = try Restaurants.add(code: code, name: "Orders \(code)", community: "Test", rate: Rate(basisPoints: 8500), on: db)
         let year = Int.random(in: 3000...9000)
@@ -90,7 +91,7 @@ struct StandingOrderTests {
         let failures = Mutex([String]())
         DispatchQueue.concurrentPerform(iterations: 8) { _ in
             do {
-                let db = try PostgresConnection.connect(world.url, logger: ScratchDatabase.logger)
+                let db = try PostgresConnection.connect(world.url, logger: TestDatabase.logger)
                 defer { db.close() }
                 let count = try db.transaction { db in
                     try StandingOrders.generate(on: world.day(2), minimumAge: 80, restaurantID: world.restaurant.id, on: db)

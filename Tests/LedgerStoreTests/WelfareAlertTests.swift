@@ -3,6 +3,7 @@ import LedgerCore
 @testable import LedgerStore
 import Logging
 import Postgres
+import TestSupport
 import Testing
 
 @Suite("welfare alerts and the daemon's role")
@@ -16,7 +17,7 @@ struct WelfareAlertTests {
         try ScratchDatabase.withScratch { scratch in
             let db = try scratch.connect()
             defer { db.close() }
-            try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
+            try TestDatabase.migrate(db)
             _ = try Restaurants.add(code: "R1", name: "One", community: "C", rate: Rate(basisPoints: 8500), on: db)
             let token = try Terminals.add(restaurant: "R1", name: "till", on: db)
             let csv = (1...cards).map { "CARD00000\($0),Holder \($0),veteran,1940-01-01,1380000000\($0),\($0) Elm Street,East,active,," }
