@@ -53,9 +53,10 @@ extension TestClientProtocol {
 func alerts(card: String) throws -> [(reason: String, deliveries: [UUID], open: Bool)] {
     try TestDatabase.withConnection { db in
         try db.query("""
-            SELECT reason, delivery_ids, acknowledged_at IS NULL FROM ledger.welfare_alerts WHERE card_no = \(card) ORDER BY id
+            SELECT reason, delivery_ids, acknowledged_at IS NULL AS open FROM ledger.welfare_alerts WHERE card_no = \(card) ORDER BY id
             """).map { row in
-            (try row.decode(0, as: String.self), try row.decode(1, as: [UUID].self), try row.decode(2, as: Bool.self))
+            (try row.decode("reason", as: String.self), try row.decode("delivery_ids", as: [UUID].self),
+             try row.decode("open", as: Bool.self))
         }
     }
 }
@@ -63,7 +64,7 @@ func alerts(card: String) throws -> [(reason: String, deliveries: [UUID], open: 
 /// Events recorded for a delivery.
 func eventCount(delivery: String) throws -> Int {
     try TestDatabase.withConnection { db in
-        try db.query("SELECT count(*) FROM ledger.delivery_events WHERE delivery_id = \(delivery)::uuid").single().decode(0, as: Int.self)
+        try db.query("SELECT count(*) FROM ledger.delivery_events WHERE delivery_id = \(delivery)::uuid").single().onlyValue(as: Int.self)
     }
 }
 
@@ -472,7 +473,7 @@ struct DeliveryRouteTests {
             #expect(try alerts(card: card).count == 1)
 
             let alertID = try TestDatabase.withConnection { db in
-                try db.query("SELECT id FROM ledger.welfare_alerts WHERE card_no = \(card)").single().decode(0, as: Int64.self)
+                try db.query("SELECT id FROM ledger.welfare_alerts WHERE card_no = \(card)").single().onlyValue(as: Int64.self)
             }
             try TestDatabase.withConnection { db in
                 try WelfareAlerts.acknowledge(id: alertID, note: "called her daughter", timeZone: TestWorld.shanghai, on: db)
@@ -525,7 +526,7 @@ struct DeliveryRouteTests {
             // Once that alert is acknowledged, an ok reported late for the 7th leaves the two not_home the latest:
             // they already raised their alert, so nothing is raised again.
             try TestDatabase.withConnection { db in
-                let id = try db.query("SELECT id FROM ledger.welfare_alerts WHERE card_no = \(card)").single().decode(0, as: Int64.self)
+                let id = try db.query("SELECT id FROM ledger.welfare_alerts WHERE card_no = \(card)").single().onlyValue(as: Int64.self)
                 try WelfareAlerts.acknowledge(id: id, note: "neighbour says he was at the clinic", timeZone: TestWorld.shanghai, on: db)
             }
             _ = try await client.completedDelivery(world, card: card, on: "2031-05-07", at: "2031-05-07T11:00:00+08:00",
@@ -580,7 +581,7 @@ struct DeliveryRouteTests {
             try TestDatabase.withConnection { db in
                 try db.query("""
                     SELECT scheduled_for::text FROM ledger.deliveries WHERE standing_order_id = \(order.id) ORDER BY 1
-                    """).map { try $0.decode(0, as: String.self) }
+                    """).map { try $0.onlyValue(as: String.self) }
             }
         }
         // An open alert of this test's card: whatever other tests raise or acknowledge meanwhile, the round counts it.

@@ -115,7 +115,7 @@ func mealBody(card: String, at occurredAt: String = "2031-05-10T11:30:00+08:00",
 /// Meals in the ledger for a card, voided ones included, counted straight from the table.
 func mealCount(card: String) throws -> Int {
     try TestDatabase.withConnection { db in
-        try db.query("SELECT count(*) FROM ledger.entries WHERE kind = 'meal' AND card_no = \(card)").single().decode(0, as: Int.self)
+        try db.query("SELECT count(*) FROM ledger.entries WHERE kind = 'meal' AND card_no = \(card)").single().onlyValue(as: Int.self)
     }
 }
 
@@ -124,7 +124,7 @@ func restaurantEntryCount(_ code: String) throws -> Int {
     try TestDatabase.withConnection { db in
         try db.query("""
             SELECT count(*) FROM ledger.entries e JOIN ledger.restaurants r ON r.id = e.restaurant_id WHERE r.code = \(code)
-            """).single().decode(0, as: Int.self)
+            """).single().onlyValue(as: Int.self)
     }
 }
 

@@ -67,7 +67,7 @@ struct CardImportTests {
             #expect(card.holderName == "New Name")
             #expect(card.card.status == .suspended)
             #expect(try Cards.find(CardNumber("CARD000002"), on: db)?.address == "addr\ttab\\back")
-            #expect(try db.query("SELECT count(*) FROM ledger.cards").single().decode(0, as: Int.self) == 5000)
+            #expect(try db.query("SELECT count(*) FROM ledger.cards").single().onlyValue(as: Int.self) == 5000)
         }
     }
 }

@@ -67,10 +67,10 @@ struct LeastPrivilegeTests {
                 #expect(try app.query(Self.postMeal(july, localDate: "2031-07-01", period: "2031-07")).count == 1)
                 #expect(try app.query(Self.postMeal(localDate: "2031-04-29", period: "2031-05", late: true)).count == 1)
                 let stored = try fixture.db.query("SELECT payable_fen, discount_fen FROM ledger.entries WHERE id = \(july)").single()
-                #expect(try stored.decode(0, as: Int64.self) == 1700 && stored.decode(1, as: Int64.self) == 300)
+                #expect(try stored.decode("payable_fen", as: Int64.self) == 1700 && stored.decode("discount_fen", as: Int64.self) == 300)
             }
             let periods = try fixture.db.query("SELECT period, status FROM ledger.periods ORDER BY period").map {
-                "\(try $0.decode(0, as: String.self)) \(try $0.decode(1, as: String.self))"
+                "\(try $0.decode("period", as: String.self)) \(try $0.decode("status", as: String.self))"
             }
             #expect(periods == ["2031-04 closed", "2031-05 open", "2031-07 open"])
         }
@@ -105,7 +105,7 @@ struct LeastPrivilegeTests {
                 _ = try fixture.db.query("UPDATE ledger.deliveries SET status = 'dispatched', wellness = NULL WHERE id = \(delivered)")
             } == "23514")
             #expect(try fixture.db.query("SELECT status FROM ledger.deliveries WHERE id = \(delivered)").single()
-                .decode(0, as: String.self) == "delivered")
+                .onlyValue(as: String.self) == "delivered")
         }
     }
 
@@ -117,7 +117,7 @@ struct LeastPrivilegeTests {
                     let wellness: Wellness? = to == .delivered || to == .failed ? .ok : nil
                     let domain = (try? DeliveryTransition.apply(from: from, to: to, wellness: wellness)) != nil
                     let database = try fixture.db.query("SELECT ledger.is_delivery_transition(\(from.rawValue), \(to.rawValue))")
-                        .single().decode(0, as: Bool.self)
+                        .single().onlyValue(as: Bool.self)
                     #expect(domain == database, "\(from) → \(to)")
                 }
             }
@@ -164,7 +164,7 @@ struct LeastPrivilegeTests {
                     for row in try auditor.query("""
                         SELECT (classid::int8 << 32) | objid::int8 FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1
                         """) {
-                        seen.insert(try row.decode(0, as: Int64.self))
+                        seen.insert(try row.onlyValue(as: Int64.self))
                     }
                     try await Task.sleep(for: .milliseconds(1))
                 } while loading.isRaised && ContinuousClock.now < deadline
@@ -173,12 +173,12 @@ struct LeastPrivilegeTests {
                 await pool.close()
 
                 // The held lock was seen, under its keyed value; no key seen is the old unkeyed hash of any card.
-                let held = try db.query("SELECT ledger.card_lock_key('CARD000001')").single().decode(0, as: Int64.self)
+                let held = try db.query("SELECT ledger.card_lock_key('CARD000001')").single().onlyValue(as: Int64.self)
                 #expect(seen.contains(held))
                 let unkeyed = Set(try db.query("SELECT hashtextextended('ledger.card:' || c, 0) FROM unnest(\(cards)::text[]) AS c")
-                    .map { try $0.decode(0, as: Int64.self) })
+                    .map { try $0.onlyValue(as: Int64.self) })
                 #expect(seen.isDisjoint(with: unkeyed))
-                #expect(try db.query("SELECT count(*) FROM ledger.entries").single().decode(0, as: Int.self) == 40 * 19)
+                #expect(try db.query("SELECT count(*) FROM ledger.entries").single().onlyValue(as: Int.self) == 40 * 19)
             }
         }
     }

@@ -37,7 +37,7 @@ struct MealGroupTests {
 
     static func storedMeals(card: String, on db: PostgresConnection) throws -> [UUID] {
         try db.query("SELECT id FROM ledger.entries WHERE kind = 'meal' AND card_no = \(card) ORDER BY recorded_at, id")
-            .map { try $0.decode(0, as: UUID.self) }
+            .map { try $0.onlyValue(as: UUID.self) }
     }
 
     @Test("a group is judged in order as if its meals came one by one: a repeated id is a replay or a conflict, and the daily limit counts the group's own meals")
@@ -92,7 +92,7 @@ struct MealGroupTests {
             // Judged before the holder commits, the contested meal counts towards CARD0002's limit of 3.
             let mine = try Self.meal("CARD0002", id: contested)
             let others = try (0..<3).map { _ in try Self.meal("CARD0002") }
-            let racerPID = try racer.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self)
+            let racerPID = try racer.query("SELECT pg_backend_pid()").single().onlyValue(as: Int32.self)
             let (racerDone, finished) = AsyncStream.makeStream(of: [Result<Recorded<Meal>, any Error>].self)
             Thread {
                 finished.yield((try? Self.record([mine, mine] + others, by: terminal, on: racer)) ?? [])
@@ -102,7 +102,7 @@ struct MealGroupTests {
             var waits = false
             for _ in 0..<500 where !waits {
                 waits = try holder.query("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = \(racerPID)")
-                    .first?.decode(0, as: Bool?.self) ?? false
+                    .first?.onlyValue(as: Bool?.self) ?? false
                 if !waits { try await Task.sleep(for: .milliseconds(10)) }
             }
             #expect(waits, "the racer never waited for the holder's row")

@@ -15,10 +15,10 @@ struct MigrationTests {
             let migrations = try TestDatabase.migrations()
             let migrator = Migrator(migrations: migrations, logger: TestDatabase.logger)
             #expect(try migrator.migrate(db) == migrations.map(\.version))
-            let schema = try db.query("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'ledger'").single().decode(0, as: Int.self)
+            let schema = try db.query("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'ledger'").single().onlyValue(as: Int.self)
             #expect(try migrator.migrate(db) == [])
-            #expect(try db.query("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'ledger'").single().decode(0, as: Int.self) == schema)
-            #expect(try db.query("SELECT count(*) FROM ledger.schema_migrations").single().decode(0, as: Int.self) == migrations.count)
+            #expect(try db.query("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'ledger'").single().onlyValue(as: Int.self) == schema)
+            #expect(try db.query("SELECT count(*) FROM ledger.schema_migrations").single().onlyValue(as: Int.self) == migrations.count)
         }
     }
 
@@ -48,8 +48,8 @@ struct MigrationTests {
             #expect(throws: MigrationError.self) {
                 try Migrator(migrations: migrations, logger: TestDatabase.logger).migrate(db)
             }
-            #expect(try db.query("SELECT to_regclass('ledger.half_done') IS NULL").single().decode(0, as: Bool.self))
-            #expect(try db.query("SELECT count(*) FROM ledger.schema_migrations WHERE version = 9999").single().decode(0, as: Int.self) == 0)
+            #expect(try db.query("SELECT to_regclass('ledger.half_done') IS NULL").single().onlyValue(as: Bool.self))
+            #expect(try db.query("SELECT count(*) FROM ledger.schema_migrations WHERE version = 9999").single().onlyValue(as: Int.self) == 0)
         }
     }
 

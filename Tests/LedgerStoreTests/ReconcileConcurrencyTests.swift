@@ -79,7 +79,7 @@ struct ReconcileConcurrencyTests {
             let db = try scratch.connect()
             defer { db.close() }
             let stored = try db.query("SELECT id, period FROM ledger.entries WHERE kind = 'meal'").map {
-                (try $0.decode(0, as: UUID.self), try $0.decode(1, as: String.self))
+                (try $0.decode("id", as: UUID.self), try $0.decode("period", as: String.self))
             }
             let ack = acknowledged.meals.withLock { $0 }
             #expect(ack.count > 0)

@@ -27,7 +27,7 @@ struct ReconciliationTests {
     ) throws {
         let id = UUID()
         month.ids[name] = id
-        let rate = try db.query("SELECT rate_bp FROM ledger.restaurants WHERE code = \(restaurant)").single().decode(0, as: Int64.self)
+        let rate = try db.query("SELECT rate_bp FROM ledger.restaurants WHERE code = \(restaurant)").single().onlyValue(as: Int64.self)
         let payable = (gross * rate + 5000) / 10000
         let instant = try RFC3339.parse(at)
         let day = LocalDate.containing(instant, in: shanghai)
@@ -204,7 +204,7 @@ struct ReconciliationTests {
             #expect(again.html() == report.html() && again.breaksCSV() == report.breaksCSV())
             // The printed report tells readers how to check the seal with what they may call.
             #expect(report.html(language: .en).contains("SELECT audit.verify_period('period') must return true"))
-            #expect(try db.query("SELECT count(*) FROM ledger.reconciliation_runs").single().decode(0, as: Int.self) == 2)
+            #expect(try db.query("SELECT count(*) FROM ledger.reconciliation_runs").single().onlyValue(as: Int.self) == 2)
 
             // An entry into the closed period is refused; the period row cannot be changed.
             #expect(throws: PostgresError.self) {

@@ -18,10 +18,10 @@ struct SealLinesTests {
     static func matchingLines(_ auditor: PostgresConnection) throws -> (matching: Int, entries: Int, lines: Int) {
         let row = try auditor.query("""
             SELECT (SELECT count(*) FROM audit.entries e JOIN audit.seal_lines s ON s.entry_id = e.id AND s.period = e.period
-                    WHERE s.line_sha256 = sha256(convert_to(audit.seal_line(e), 'UTF8'))),
-                   (SELECT count(*) FROM audit.entries), (SELECT count(*) FROM audit.seal_lines)
+                    WHERE s.line_sha256 = sha256(convert_to(audit.seal_line(e), 'UTF8'))) AS matching,
+                   (SELECT count(*) FROM audit.entries) AS entries, (SELECT count(*) FROM audit.seal_lines) AS lines
             """).single()
-        return (try row.decode(0), try row.decode(1), try row.decode(2))
+        return (try row.decode("matching"), try row.decode("entries"), try row.decode("lines"))
     }
 
     @Test("every entry, meal or void, late or not, has exactly the hash of its audit line, and the close seals with them")
@@ -32,10 +32,11 @@ struct SealLinesTests {
                 #expect(counts.entries == 6 && counts.matching == 6 && counts.lines == 6)
             }
             let digests = try fixture.db.query("""
-                SELECT ledger.period_digest_v2_stored(period), ledger.period_digest_v2(period), digest FROM ledger.periods WHERE period = '2031-04'
+                SELECT ledger.period_digest_v2_stored(period) AS stored, ledger.period_digest_v2(period) AS recomputed, digest
+                FROM ledger.periods WHERE period = '2031-04'
                 """).single()
-            #expect(try digests.decode(0, as: String.self) == digests.decode(1, as: String.self))
-            #expect(try digests.decode(0, as: String.self) == digests.decode(2, as: String.self))
+            #expect(try digests.decode("stored", as: String.self) == digests.decode("recomputed", as: String.self))
+            #expect(try digests.decode("stored", as: String.self) == digests.decode("digest", as: String.self))
             // Many entries at once, in no particular id order: the stored lines give the digest of the lines recomputed.
             _ = try fixture.db.query("""
                 INSERT INTO ledger.periods (period) VALUES ('2031-08');
@@ -53,10 +54,10 @@ struct SealLinesTests {
                 """).single().values == ["t", "1000"])
             // A period without entries: the digest of nothing, from no lines.
             #expect(try fixture.db.query("INSERT INTO ledger.periods (period) VALUES ('2031-09') RETURNING ledger.period_digest_v2_stored(period)")
-                .single().decode(0, as: String.self) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+                .single().onlyValue(as: String.self) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
 
             let report = try Reconciliations.run(period: Self.may, statements: nil, dryRun: false, settings: Self.settings, on: fixture.db)
-            #expect(try fixture.db.query("SELECT ledger.period_digest_v2('2031-05')").single().decode(0, as: String.self) == report.digest)
+            #expect(try fixture.db.query("SELECT ledger.period_digest_v2('2031-05')").single().onlyValue(as: String.self) == report.digest)
             #expect(try Reconciliations.verify(period: Self.may, on: fixture.db) == .intact(digest: report.digest!))
         }
     }
@@ -83,7 +84,7 @@ struct SealLinesTests {
             }
             try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
                 #expect(AuditFixture.sqlState { _ = try auditor.query("INSERT INTO audit.seal_lines VALUES ('2031-05', gen_random_uuid(), sha256('x'))") } == "42501")
-                let lines = try auditor.query("SELECT count(*) FROM audit.seal_lines WHERE entry_id = \(id)").single().decode(0, as: Int.self)
+                let lines = try auditor.query("SELECT count(*) FROM audit.seal_lines WHERE entry_id = \(id)").single().onlyValue(as: Int.self)
                 #expect(lines == 1)
             }
         }
@@ -96,12 +97,12 @@ struct SealLinesTests {
             try fixture.db.execute(script: "SET session_replication_role = replica")
             try fixture.meal(stray, at: "R1", card: AuditFixture.card1, period: "2031-05", occurred: "2031-05-20T12:00:00+08:00", gross: 1000)
             try fixture.db.execute(script: "SET session_replication_role = origin")
-            #expect(try fixture.db.query("SELECT count(*) FROM ledger.seal_lines WHERE entry_id = \(stray)").single().decode(0, as: Int.self) == 0)
-            #expect(try fixture.db.query("SELECT ledger.period_digest_v2_stored('2031-05')").single().decode(0, as: String?.self) == nil)
+            #expect(try fixture.db.query("SELECT count(*) FROM ledger.seal_lines WHERE entry_id = \(stray)").single().onlyValue(as: Int.self) == 0)
+            #expect(try fixture.db.query("SELECT ledger.period_digest_v2_stored('2031-05')").single().onlyValue(as: String?.self) == nil)
 
             let report = try Reconciliations.run(period: Self.may, statements: nil, dryRun: false, settings: Self.settings, on: fixture.db)
             #expect(report.entries == 3)
-            #expect(try fixture.db.query("SELECT ledger.period_digest_v2('2031-05')").single().decode(0, as: String.self) == report.digest)
+            #expect(try fixture.db.query("SELECT ledger.period_digest_v2('2031-05')").single().onlyValue(as: String.self) == report.digest)
             #expect(try Reconciliations.verify(period: Self.may, on: fixture.db) == .intact(digest: report.digest!))
         }
     }
@@ -127,7 +128,7 @@ struct SealLinesTests {
                 let changed = try auditor.query("""
                     SELECT e.id FROM audit.entries e JOIN audit.seal_lines s ON s.entry_id = e.id AND s.period = e.period
                     WHERE s.line_sha256 <> sha256(convert_to(audit.seal_line(e), 'UTF8'))
-                    """).map { try $0.decode(0, as: UUID.self) }
+                    """).map { try $0.onlyValue(as: UUID.self) }
                 #expect(changed == [fixture.mayMeal])
             }
         }

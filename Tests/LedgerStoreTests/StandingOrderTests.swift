@@ -56,7 +56,7 @@ struct OrderWorld {
             SELECT scheduled_for FROM ledger.deliveries
             WHERE standing_order_id = \(order.id) AND scheduled_for BETWEEN \(day(-7))::date AND \(day(90))::date
             ORDER BY scheduled_for
-            """).map { try $0.decode(0, as: LocalDate.self) }
+            """).map { try $0.onlyValue(as: LocalDate.self) }
     }
 
     /// The day `offset` days after the world's Monday.
@@ -260,11 +260,11 @@ struct StandingOrderTests {
         // Move some on, straight in the table, as the daemon's events would.
         let outcomes = [0: ("delivered", "ok"), 1: ("failed", "ok"), 2: ("cancelled", nil)] as [Int: (String, String?)]
         for row in try world.db.query("""
-            SELECT id, scheduled_for - \(world.day(0))::date FROM ledger.deliveries
+            SELECT id, scheduled_for - \(world.day(0))::date AS day FROM ledger.deliveries
             WHERE restaurant_id = \(world.restaurant.id) AND card_no = \(a.value)
             """) {
-            guard let (status, wellness) = outcomes[try row.decode(1, as: Int.self)] else { continue }
-            try advanceDelivery(try row.decode(0, as: UUID.self), to: status, wellness: wellness, on: world.db)
+            guard let (status, wellness) = outcomes[try row.decode("day", as: Int.self)] else { continue }
+            try advanceDelivery(try row.decode("id", as: UUID.self), to: status, wellness: wellness, on: world.db)
         }
         let figures = try Deliveries.figures(period: world.monday.period, on: world.db)
         let ours = try #require(figures.first { $0.restaurantCode == world.restaurant.code })
