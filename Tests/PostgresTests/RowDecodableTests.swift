@@ -73,4 +73,15 @@ private struct Dish: PostgresRowDecodable, Equatable {
         #expect(error?.message == #"more than one column is named "id": give each its own name with AS"#)
         #expect(try row.decode("name", as: String.self) == "noodles")
     }
+
+    @Test("the tests' onlyValue reads a row of one column, whatever its name, and refuses a row of two")
+    func onlyValueNeedsExactlyOneColumn() throws {
+        #expect(try connection.query("SELECT count(*) FROM generate_series(1, 3)").single().onlyValue(as: Int.self) == 3)
+        #expect(try connection.query("SELECT NULL::text").single().onlyValue(as: String?.self) == nil)
+        let error = #expect(throws: PostgresError.self) {
+            try connection.query("SELECT 1 AS a, 2 AS b").single().onlyValue(as: Int.self)
+        }
+        #expect(error?.kind == .decoding)
+        #expect(error?.message == "expected one column, got 2: decode them by name")
+    }
 }
