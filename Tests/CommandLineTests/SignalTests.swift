@@ -5,6 +5,7 @@ import FoundationNetworking
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestSupport
 import Testing
 
 /// Signals that tell the truth: metrics count the status sent, promtool passes them, a client that goes away is not
@@ -117,12 +118,10 @@ struct SignalTests {
     func outageSummary() async throws {
         // An outage of this daemon's own database, without stopping a server: it refuses new connections and
         // the daemon's are ended.
-        let name = "ledger_outage_\(UUID().uuidString.prefix(8).lowercased())"
-        _ = try Executables.sql("CREATE DATABASE \(name)")
-        defer { _ = try? Executables.sql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
-        let testURL = try Executables.databaseURL()
-        let url = String(testURL[..<(testURL.lastIndex(of: "/") ?? testURL.endIndex)]) + "/\(name)"
-        let daemon = try Daemon(environment: ["LEDGER_LOG_FORMAT": "json"], databaseURL: url)
+        let scratch = try ScratchDatabase.create()
+        defer { scratch.drop() }
+        let name = scratch.name
+        let daemon = try Daemon(environment: ["LEDGER_LOG_FORMAT": "json"], databaseURL: scratch.url)
         try await daemon.waitUntilServing()
         _ = try Executables.sql("""
             ALTER DATABASE \(name) ALLOW_CONNECTIONS false;

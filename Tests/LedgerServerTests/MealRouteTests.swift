@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import TestSupport
 import Testing
 
 @Suite("POST /v1/meals")
@@ -102,8 +103,10 @@ struct MealRouteTests {
             #expect(notCreated.isEmpty)
             let ids = answers.compactMap { $0.1 }
             let (stored, transactions) = try TestDatabase.withConnection { db in
-                let row = try db.query("SELECT count(*), count(DISTINCT xmin::text) FROM ledger.entries WHERE id = ANY(\(ids)::uuid[])").single()
-                return (try row.decode(0, as: Int.self), try row.decode(1, as: Int.self))
+                let row = try db.query("""
+                    SELECT count(*) AS stored, count(DISTINCT xmin::text) AS transactions FROM ledger.entries WHERE id = ANY(\(ids)::uuid[])
+                    """).single()
+                return (try row.decode("stored", as: Int.self), try row.decode("transactions", as: Int.self))
             }
             #expect(stored == 40)
             #expect(transactions < 40, "40 meals posted at once were written in \(transactions) transactions")

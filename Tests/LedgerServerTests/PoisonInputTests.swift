@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import LedgerStore
 import Postgres
+import TestSupport
 import Testing
 
 /// Issue 12, item 1: one input the database would refuse must never fail its neighbours, nor tell a terminal to retry
@@ -70,7 +71,7 @@ struct PoisonInputTests {
         }
         let periods = try TestDatabase.withConnection { db in
             try db.query("SELECT period FROM ledger.periods WHERE period IN ('2027-02', '0003-03', '7777-07')").map {
-                try $0.decode(0, as: String.self)
+                try $0.onlyValue(as: String.self)
             }
         }
         #expect(periods.isEmpty)

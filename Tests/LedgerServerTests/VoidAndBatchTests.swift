@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import LedgerStore
+import TestSupport
 import Testing
 
 @Suite("voids, batches, cards and tokens")
