@@ -134,10 +134,22 @@ let package = Package(
             path: "bench/Sources/ledger-bench",
             swiftSettings: swiftSettings
         ),
+        // The test database of every test target: DATABASE_URL, scratch databases, migrations.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Postgres",
+                "LedgerStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: testSwiftSettings
+        ),
         .testTarget(
             name: "PostgresTests",
             dependencies: [
                 "Postgres",
+                "TestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: testSwiftSettings
@@ -145,6 +157,7 @@ let package = Package(
         // Runs the built ledgerctl and ledgerd as an operator would.
         .testTarget(
             name: "CommandLineTests",
+            dependencies: ["TestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -154,7 +167,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "Postgres", "LedgerCore", "LedgerReports"],
+            dependencies: ["LedgerStore", "Postgres", "LedgerCore", "LedgerReports", "TestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -164,6 +177,7 @@ let package = Package(
                 "LedgerStore",
                 "Postgres",
                 "LedgerCore",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: testSwiftSettings

@@ -2,6 +2,7 @@ import Logging
 import Postgres
 import ServiceLifecycle
 import Synchronization
+import TestSupport
 import Testing
 
 /// The pool as a service of a `ServiceGroup`: it closes at the group's graceful shutdown, after the services that
@@ -37,7 +38,8 @@ struct PoolServiceTests {
             // The borrower's query during the shutdown failing would make the group's run throw here.
             try await tasks.waitForAll()
         }
-        #expect(borrower.served.withLock { $0 })
+        let served = borrower.served.withLock { $0 }
+        #expect(served)
         #expect(pool.statistics.open == 0)
         let refused = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
         #expect(refused?.kind == .poolClosed)
