@@ -32,11 +32,11 @@ extension Ledgerctl {
             let language = try ReportOptions.language(lang)
             let parsed = try statements.map(Self.readStatements)
             let report = try CommandSupport.withDatabase { db, configuration in
-                // A second connection shares the month-wide queries (totals, anomalies, seal) with the first.
-                let helper = try CommandSupport.connect(configuration)
-                defer { helper.close() }
+                // Two more connections share the month-wide queries (totals, anomalies, seal) over the snapshot of the first.
+                let helpers = try (1...2).map { _ in try CommandSupport.connect(configuration) }
+                defer { helpers.forEach { $0.close() } }
                 return try Reconciliations.run(period: month, statements: parsed, dryRun: dryRun, settings: configuration.settings, on: db,
-                                               helper: helper, logger: CommandSupport.logger)
+                                               helpers: helpers, logger: CommandSupport.logger)
             }
             let files = try ReportOptions.write(report, formats: [.csv, .html], language: language, to: out)
             let t = report.total
