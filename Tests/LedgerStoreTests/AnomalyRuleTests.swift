@@ -13,14 +13,7 @@ struct AnomalyRuleTests {
     /// A migrated scratch database with restaurants A and B (a terminal each), cards CARD0001 to CARD0006 (CARD0005
     /// valid to 10 March 2031, CARD0006 from 11 March), and March 2031 open; `plant` adds the meals.
     func with(_ plant: (PostgresConnection, inout Month) throws -> Void, _ check: (PostgresConnection, Month) throws -> Void) throws {
-        try ScratchDatabase.withScratch { scratch in
-            let db = try scratch.connect()
-            defer { db.close() }
-            try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
-            for code in ["A", "B"] {
-                _ = try Restaurants.add(code: code, name: "Restaurant \(code)", community: "C", rate: Rate(basisPoints: 8500), on: db)
-                _ = try Terminals.add(restaurant: code, name: "till", on: db)
-            }
+        try ScratchDatabase.withRestaurants(["A", "B"]) { db in
             let validity = [5: ",2031-03-10", 6: "2031-03-11,"]
             let csv = (1...6).map { "CARD000\($0),Holder,veteran,1940-01-01,,,,active,\(validity[$0] ?? ",")" }.joined(separator: "\n")
             _ = try Cards.upsert(try Cards.parseImport(csv + "\n"), on: db)

@@ -13,11 +13,7 @@ struct RuleAgreementTests {
 
     @Test("the same cases, fed to the Swift rule and to the SQL rule, get the same answers")
     func sameAnswers() throws {
-        try ScratchDatabase.withScratch { scratch in
-            let db = try scratch.connect()
-            defer { db.close() }
-            try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
-
+        try ScratchDatabase.withRestaurants([]) { db in
             // Card validity: status, valid from, valid until, the day, and whether a meal is allowed.
             let validity: [(CardStatus, String?, String?, String, Bool)] = [
                 (.active, nil, nil, "2031-03-10", true),

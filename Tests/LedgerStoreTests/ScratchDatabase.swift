@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 @testable import LedgerStore
 import Logging
 import Postgres
@@ -57,6 +58,21 @@ struct ScratchDatabase {
             throw error
         }
         scratch.drop()
+    }
+
+    /// A migrated scratch database holding a restaurant of each code (rate 8500, one terminal "till"), on one
+    /// connection; dropped after `body`.
+    static func withRestaurants(_ codes: [String], _ body: (PostgresConnection) throws -> Void) throws {
+        try withScratch { scratch in
+            let db = try scratch.connect()
+            defer { db.close() }
+            try Migrator(migrations: migrations(), logger: logger).migrate(db)
+            for code in codes {
+                _ = try Restaurants.add(code: code, name: "Restaurant \(code)", community: "C", rate: Rate(basisPoints: 8500), on: db)
+                _ = try Terminals.add(restaurant: code, name: "till", on: db)
+            }
+            try body(db)
+        }
     }
 
     func connect() throws -> PostgresConnection {
