@@ -91,10 +91,8 @@ enum Meals {
             SELECT e.restaurant_id AS existing_restaurant_id, e.kind AS existing_kind,
                    e.request_sha256 = \(sha256: fingerprint) AS existing_matches,
                    m.id IS NOT NULL AS meal_found, m.period AS meal_period, v.id AS void_id,
-                   coalesce((SELECT array_agg(p.period ORDER BY p.period) FROM ledger.periods p
-                              WHERE p.period >= m.period AND p.status = 'closed'), '{}') AS closed_periods,
-                   coalesce((SELECT array_agg(p.closed_at ORDER BY p.period) FROM ledger.periods p
-                              WHERE p.period >= m.period AND p.status = 'closed'), '{}') AS closed_ats
+                   coalesce((SELECT array_agg(p.period ORDER BY p.period) FROM ledger.closed_periods_from(m.period) p), '{}') AS closed_periods,
+                   coalesce((SELECT array_agg(p.closed_at ORDER BY p.period) FROM ledger.closed_periods_from(m.period) p), '{}') AS closed_ats
             FROM (SELECT 1) AS one
             LEFT JOIN ledger.entries e ON e.id = \(request.id)
             LEFT JOIN ledger.entries m ON m.id = \(request.mealID) AND m.kind = 'meal' AND m.restaurant_id = \(terminal.restaurantID)
@@ -133,13 +131,10 @@ enum Meals {
         _ number: CardNumber, by terminal: TerminalIdentity, settings: LedgerSettings, now: Date, on db: PostgresConnection
     ) throws -> CardCheck {
         let today = LocalDate.containing(now, in: settings.timeZone)
-        // "Not voided" as a scalar subquery, as in ledger.meal_contexts: an index probe per meal whatever the plan;
-        // a NOT EXISTS anti-join may become a merge join that reads the whole voided_entry_id index.
+        // The card's meals of the day are counted as ledger.meal_contexts counts them (sql/0016).
         guard let row = try db.query("""
             SELECT c.card_no, c.category, c.status, c.birth_date::text, c.valid_from::text, c.valid_until::text,
-                   (SELECT count(*) FROM ledger.entries m
-                     WHERE m.kind = 'meal' AND m.card_no = c.card_no AND m.local_date = \(today.description)::date
-                       AND (SELECT v.id FROM ledger.entries v WHERE v.voided_entry_id = m.id) IS NULL)
+                   ledger.card_meals_on_day(c.card_no, \(today.description)::date) AS count
             FROM ledger.cards c WHERE c.card_no = \(number.value)
             """).first
         else {
