@@ -66,7 +66,7 @@ public struct Ledger: Sendable {
     /// The newest migration applied to the database, nil when none is; throws when the migrations have never run.
     public func schemaVersion() async throws -> Int? {
         try await translatingErrors {
-            try await pool.query("SELECT max(version) FROM ledger.schema_migrations").single().decode(0, as: Int?.self)
+            try await pool.query("SELECT max(version) AS version FROM ledger.schema_migrations").single().decode("version", as: Int?.self)
         }
     }
 
