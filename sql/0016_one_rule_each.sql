@@ -48,15 +48,14 @@ $$;
 
 -- The anomaly rules (PRODUCT.md §4.8, business rule 8 step 4) judge a period's live meals card by card. One hash
 -- aggregate gives a row per card with its meals' days, amounts, and, for a card seen at two restaurants or more, the
--- times, restaurants and ids; the rules below then look at one card's few meals at a time. A row per card is far
--- cheaper to aggregate than one per card and day (or amount), or than sorting the month by card.
+-- times and restaurants; the rules below then look at one card's few meals at a time. A row per card is far cheaper
+-- to aggregate than one per card and day (or amount), or than sorting the month by card.
 CREATE FUNCTION ledger.live_meals_by_card(p_period text)
-RETURNS TABLE (card_no text, days date[], amounts bigint[], times timestamptz[], places bigint[], ids uuid[])
+RETURNS TABLE (card_no text, days date[], amounts bigint[], times timestamptz[], places bigint[])
 LANGUAGE sql STABLE AS $$
     SELECT l.card_no, array_agg(l.local_date), array_agg(l.gross_fen),
            CASE WHEN min(l.restaurant_id) <> max(l.restaurant_id) THEN array_agg(l.occurred_at) END,
-           CASE WHEN min(l.restaurant_id) <> max(l.restaurant_id) THEN array_agg(l.restaurant_id) END,
-           CASE WHEN min(l.restaurant_id) <> max(l.restaurant_id) THEN array_agg(l.id) END
+           CASE WHEN min(l.restaurant_id) <> max(l.restaurant_id) THEN array_agg(l.restaurant_id) END
     FROM ledger.live_meals(p_period) l GROUP BY l.card_no
 $$;
 
@@ -74,6 +73,7 @@ $$;
 
 -- Rule "same card at two restaurants within 30 minutes": two meals of one card in a row, in time (ties broken by id),
 -- at different restaurants and at most `p_window_seconds` apart. One row per such pair, the earlier meal first.
+-- Whether a card has such a pair does not depend on how ties are broken: `p_ids` may be null to ask only that.
 CREATE FUNCTION ledger.restaurant_changes_within(p_times timestamptz[], p_places bigint[], p_ids uuid[], p_window_seconds integer)
 RETURNS TABLE (prev_id uuid, prev_place bigint, prev_at timestamptz, id uuid, place bigint, at timestamptz)
 LANGUAGE sql IMMUTABLE AS $$
@@ -99,8 +99,14 @@ LANGUAGE sql STABLE AS $$
         UNION ALL
         SELECT 'repeated_amount', c.card_no, NULL, a.amount
         FROM per_card c CROSS JOIN LATERAL ledger.repeated_amounts(c.amounts, p_repeat_threshold) AS a(amount)
+    ),
+    -- The cards with a pair at two restaurants (few); which meals those are is read below for these cards only.
+    paired_cards AS (
+        SELECT c.card_no FROM per_card c
+        WHERE c.times IS NOT NULL
+          AND EXISTS (SELECT 1 FROM ledger.restaurant_changes_within(c.times, c.places, NULL, p_window_seconds))
     )
-    -- The meals of each flagged day or amount, read through the card's index: one aggregate per flagged group.
+    -- The meals of each flagged day or amount, and of each paired card, read through the card's index.
     SELECT f.kind, f.card_no, m.ids,
            CASE f.kind WHEN 'over_daily_limit' THEN format('%s meals on %s, limit %s', m.meals, f.day, p_daily_limit)
                        ELSE format('%s meals of %s fen', m.meals, f.amount) END
@@ -108,13 +114,15 @@ LANGUAGE sql STABLE AS $$
         SELECT array_agg(l.id ORDER BY l.occurred_at, l.id) AS ids, count(*) AS meals
         FROM ledger.live_meals(p_period) l WHERE l.card_no = f.card_no AND (l.local_date = f.day OR l.gross_fen = f.amount)) m
     UNION ALL
-    SELECT 'two_restaurants_30min', c.card_no, ARRAY[x.prev_id, x.id],
+    SELECT 'two_restaurants_30min', p.card_no, ARRAY[x.prev_id, x.id],
            format('%s at %s, then %s at %s (%s min apart)', (SELECT r.code FROM ledger.restaurants r WHERE r.id = x.prev_place),
                   to_char(x.prev_at AT TIME ZONE p_time_zone, 'YYYY-MM-DD HH24:MI'),
                   (SELECT r.code FROM ledger.restaurants r WHERE r.id = x.place),
                   to_char(x.at AT TIME ZONE p_time_zone, 'YYYY-MM-DD HH24:MI'), (extract(epoch FROM x.at - x.prev_at)::bigint / 60))
-    FROM per_card c CROSS JOIN LATERAL ledger.restaurant_changes_within(c.times, c.places, c.ids, p_window_seconds) x
-    WHERE c.times IS NOT NULL
+    FROM paired_cards p
+    CROSS JOIN LATERAL (SELECT array_agg(l.occurred_at) AS times, array_agg(l.restaurant_id) AS places, array_agg(l.id) AS ids
+                        FROM ledger.live_meals(p_period) l WHERE l.card_no = p.card_no) c
+    CROSS JOIN LATERAL ledger.restaurant_changes_within(c.times, c.places, c.ids, p_window_seconds) x
 $$;
 
 -- Rule "card not valid at the time": the live meals of the period paid with a preferential card that was not in the
