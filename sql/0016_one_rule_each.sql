@@ -17,7 +17,7 @@ LANGUAGE sql STABLE AS $$
     SELECT (SELECT v.id FROM ledger.entries v WHERE v.voided_entry_id = p_meal_id AND v.kind = 'void') IS NOT NULL
 $$;
 
--- A card's count of meals on a local day that no void undid: what the daily limit (business rule 3) is checked
+-- A card's count of meals on a local day that no void undid: what the daily limit (business rule 2) is checked
 -- against.
 CREATE FUNCTION ledger.card_meals_on_day(p_card_no text, p_day date) RETURNS bigint
 LANGUAGE sql STABLE AS $$
@@ -40,7 +40,7 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- What the guest pays for `p_gross_fen` at `p_rate_bp` basis points: gross × rate / 10000, rounded half up (business
--- rule 4; 0001's entry check says the same). LedgerCore's Pricing.price applies the same rule; a test compares them.
+-- rule 1; 0001's entry check says the same). LedgerCore's Pricing.price applies the same rule; a test compares them.
 CREATE FUNCTION ledger.payable_fen(p_gross_fen bigint, p_rate_bp integer) RETURNS bigint
 LANGUAGE sql IMMUTABLE AS $$
     SELECT (p_gross_fen * p_rate_bp + 5000) / 10000
