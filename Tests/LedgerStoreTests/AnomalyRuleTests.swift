@@ -2,6 +2,7 @@ import Foundation
 import LedgerCore
 @testable import LedgerStore
 import Postgres
+import TestSupport
 import Testing
 
 /// The anomaly rules of PRODUCT.md §4.8 as the SQL functions of sql/0016 apply them: for each, a case that must be

@@ -2,6 +2,7 @@ import Foundation
 import LedgerCore
 @testable import LedgerStore
 import Postgres
+import TestSupport
 import Testing
 
 /// The two meanings of "not voided" (sql/0016): a meal's state now (ledger.is_voided, what the daily limit counts and

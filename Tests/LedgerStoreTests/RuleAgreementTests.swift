@@ -2,6 +2,7 @@ import Foundation
 import LedgerCore
 @testable import LedgerStore
 import Postgres
+import TestSupport
 import Testing
 
 /// The rules that exist both in LedgerCore and in SQL give the same answers to the same cases: card validity on a

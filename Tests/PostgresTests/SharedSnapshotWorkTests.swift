@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Synchronization
+import TestSupport
 import Testing
 
 /// `SharedSnapshotWork`: independent reads shared out over connections that all import one exported snapshot.

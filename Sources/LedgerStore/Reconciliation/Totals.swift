@@ -1,4 +1,5 @@
 import LedgerCore
+import LedgerReports
 import Postgres
 
 extension Reconciliations {
