@@ -63,6 +63,60 @@ CREATE TABLE ledger.staff (
     CHECK ((disabled_at IS NULL) = (disabled_by IS NULL))
 );
 
+-- ledgerctl staff add: creates the login when it does not exist, sets its password from a SCRAM verifier computed by
+-- the client (the password itself never reaches the server), grants the staff role and records the name; adding a
+-- disabled member again enables them. Run by the owner, which needs CREATEROLE. A staff login may not be a superuser
+-- or the owner: those may do anything, two-person rule included.
+CREATE FUNCTION ledger.add_staff(p_login text, p_full_name text, p_role text, p_verifier text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, ledger AS $$
+DECLARE
+    group_role text := CASE p_role WHEN 'clerk' THEN 'ledger_clerk' WHEN 'approver' THEN 'ledger_approver' END;
+    existing pg_roles;
+BEGIN
+    IF group_role IS NULL THEN
+        RAISE EXCEPTION 'a staff role is clerk or approver, not %', p_role USING ERRCODE = 'LD003';
+    END IF;
+    IF p_login !~ '^[a-z][a-z0-9_.-]{0,62}$' OR p_login ~ '^(ledger_|pg_)' THEN
+        RAISE EXCEPTION 'login % refused: use lowercase letters, digits, _ . and -, starting with a letter, and not ledger_ or pg_', p_login
+            USING ERRCODE = 'LD003';
+    END IF;
+    IF coalesce(btrim(p_full_name), '') = '' THEN
+        RAISE EXCEPTION 'a staff member needs a name (--name)' USING ERRCODE = 'LD003';
+    END IF;
+    SELECT * INTO existing FROM pg_roles WHERE rolname = p_login;
+    IF NOT FOUND THEN
+        EXECUTE format('CREATE ROLE %I LOGIN', p_login);
+    ELSIF existing.rolsuper OR pg_has_role(p_login, (SELECT nspowner FROM pg_namespace WHERE nspname = 'ledger'), 'MEMBER') THEN
+        RAISE EXCEPTION 'login % is a superuser or owns the ledger: a staff member needs a login of their own', p_login
+            USING ERRCODE = 'LD003';
+    ELSE
+        EXECUTE format('ALTER ROLE %I LOGIN', p_login);
+    END IF;
+    IF p_verifier IS NOT NULL THEN
+        IF p_verifier !~ '^SCRAM-SHA-256\$' THEN
+            RAISE EXCEPTION 'a staff password is stored as a SCRAM-SHA-256 verifier only' USING ERRCODE = 'LD003';
+        END IF;
+        EXECUTE format('ALTER ROLE %I PASSWORD %L', p_login, p_verifier);
+    END IF;
+    EXECUTE format('GRANT %I TO %I', group_role, p_login);
+    INSERT INTO ledger.staff (login, full_name) VALUES (p_login, p_full_name)
+    ON CONFLICT (login) DO UPDATE SET full_name = EXCLUDED.full_name, disabled_at = NULL, disabled_by = NULL;
+END $$;
+
+-- ledgerctl staff disable: the login can no longer log in, loses both staff roles, and its open sessions end. Its
+-- records (who prepared, approved, acknowledged) stay.
+CREATE FUNCTION ledger.disable_staff(p_login text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, ledger AS $$
+BEGIN
+    UPDATE ledger.staff SET disabled_at = now(), disabled_by = session_user WHERE login = p_login AND disabled_at IS NULL;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no active staff member has the login %: see ledgerctl staff list', p_login USING ERRCODE = 'LD003';
+    END IF;
+    EXECUTE format('ALTER ROLE %I NOLOGIN', p_login);
+    EXECUTE format('REVOKE ledger_clerk, ledger_approver FROM %I', p_login);
+    PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = p_login AND pid <> pg_backend_pid();
+END $$;
+
 -- Proposals: each close prepared, with its dry run's report (JSON) and digest, the statements it matched, and the
 -- ledger's fingerprint when it was prepared; then approved or rejected, once.
 CREATE TABLE ledger.close_proposals (
@@ -304,6 +358,7 @@ LEFT JOIN ledger.close_proposals a ON a.period = p.period AND a.state = 'approve
 
 REVOKE ALL ON ledger.close_policy, ledger.staff, ledger.close_proposals, audit.close_actions FROM PUBLIC;
 REVOKE ALL ON FUNCTION ledger.acting_as_owner(), ledger.session_may(text), ledger.guard_proposal_change(),
+    ledger.add_staff(text, text, text, text), ledger.disable_staff(text),
     ledger.close_fingerprint(text), ledger.fingerprint_changes(text, jsonb, jsonb), ledger.prepare_close(text, text, jsonb),
     ledger.approve_close(text, text), ledger.reject_close(text, text), ledger.approved_in_this_transaction(text),
     ledger.guard_period_close(), ledger.guard_close_results() FROM PUBLIC;
