@@ -125,14 +125,26 @@ let package = Package(
             path: "bench/Sources/ledger-bench",
             swiftSettings: swiftSettings
         ),
+        // The test database of every test target: DATABASE_URL, scratch databases, migrations.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Postgres",
+                "LedgerStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: testSwiftSettings
+        ),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["Postgres"],
+            dependencies: ["Postgres", "TestSupport"],
             swiftSettings: testSwiftSettings
         ),
         // Runs the built ledgerctl and ledgerd as an operator would.
         .testTarget(
             name: "CommandLineTests",
+            dependencies: ["TestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -142,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "Postgres", "LedgerCore"],
+            dependencies: ["LedgerStore", "Postgres", "LedgerCore", "TestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -152,6 +164,7 @@ let package = Package(
                 "LedgerStore",
                 "Postgres",
                 "LedgerCore",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: testSwiftSettings

@@ -123,33 +123,57 @@ public enum Cards {
             SELECT card_no, category, status, birth_date::text, valid_from::text, valid_until::text,
                    holder_name, phone, address, community
             FROM ledger.cards WHERE card_no = \(number.value)
-            """).first.map { row in
-            CardRecord(
-                card: try card(from: row, number: number, offset: 1),
-                holderName: try row.decode(6, as: String.self),
-                phone: try row.decode(7, as: String?.self),
-                address: try row.decode(8, as: String?.self),
-                community: try row.decode(9, as: String?.self))
-        }
+            """).first(CardRecord.self)
     }
 
     /// Counts of registered cards by category and status, for the operator.
     public static func summary(on db: PostgresConnection) throws -> [(category: String, status: String, count: Int64)] {
         try db.query("SELECT category, status, count(*) FROM ledger.cards GROUP BY 1, 2 ORDER BY 1, 2").map { row in
-            (try row.decode(0, as: String.self), try row.decode(1, as: String.self), try row.decode(2, as: Int64.self))
+            (try row.decode("category", as: String.self), try row.decode("status", as: String.self),
+             try row.decode("count", as: Int64.self))
         }
     }
+}
 
-    /// A `Card` from five columns from `offset` on: category, status, birth_date, valid_from, valid_until (dates as text).
-    static func card(from row: PostgresRow, number: CardNumber, offset: Int) throws -> Card {
-        func date(_ index: Int) throws -> LocalDate? {
-            try row.decode(offset + index, as: String?.self).map { try LocalDate(parsing: $0) }
+/// A card's registry columns, read by name: category, status, birth_date, valid_from and valid_until (dates as
+/// text), each name behind a prefix (`card_category`, … for the prefix `card_`).
+struct CardColumns {
+    let category: CardCategory
+    let status: CardStatus
+    let birthDate: LocalDate?
+    let validFrom: LocalDate?
+    let validUntil: LocalDate?
+
+    init(_ row: PostgresRow, prefix: String = "") throws {
+        func date(_ name: String) throws -> LocalDate? {
+            try row.decode(prefix + name, as: String?.self).map { try LocalDate(parsing: $0) }
         }
-        guard let category = CardCategory(rawValue: try row.decode(offset, as: String.self)),
-            let status = CardStatus(rawValue: try row.decode(offset + 1, as: String.self))
+        guard let category = CardCategory(rawValue: try row.decode(prefix + "category", as: String.self)),
+            let status = CardStatus(rawValue: try row.decode(prefix + "status", as: String.self))
         else { throw PostgresError(kind: .decoding, message: "unexpected card category or status in the registry") }
-        return Card(number: number, category: category, status: status,
-                    birthDate: try date(2), validFrom: try date(3), validUntil: try date(4))
+        self.category = category
+        self.status = status
+        birthDate = try date("birth_date")
+        validFrom = try date("valid_from")
+        validUntil = try date("valid_until")
+    }
+
+    /// The card `number` with these columns.
+    func card(_ number: CardNumber) -> Card {
+        Card(number: number, category: category, status: status, birthDate: birthDate, validFrom: validFrom,
+             validUntil: validUntil)
+    }
+}
+
+extension CardRecord: PostgresRowDecodable {
+    /// From the columns card_no, those of `CardColumns`, holder_name, phone, address and community.
+    public init(_ row: PostgresRow) throws {
+        self.init(
+            card: try CardColumns(row).card(CardNumber(row.decode("card_no", as: String.self))),
+            holderName: try row.decode("holder_name", as: String.self),
+            phone: try row.decode("phone", as: String?.self),
+            address: try row.decode("address", as: String?.self),
+            community: try row.decode("community", as: String?.self))
     }
 }
 

@@ -102,28 +102,27 @@ public enum Deliveries {
         }
         let fingerprint = request.fingerprint(restaurantID: terminal.restaurantID)
         let context = try db.query("""
-            SELECT d.restaurant_id, coalesce(d.request_sha256 = \(sha256: fingerprint), false),
-                   c.card_no IS NOT NULL, c.category, c.status, c.birth_date::text, c.valid_from::text, c.valid_until::text,
-                   m.id IS NOT NULL
+            SELECT d.restaurant_id AS existing_restaurant_id, coalesce(d.request_sha256 = \(sha256: fingerprint), false) AS existing_matches,
+                   c.card_no IS NOT NULL AS card_found, c.category, c.status, c.birth_date::text, c.valid_from::text,
+                   c.valid_until::text, m.id IS NOT NULL AS meal_found
             FROM (SELECT 1) AS one
             LEFT JOIN ledger.deliveries d ON d.id = \(request.id)
             LEFT JOIN ledger.cards c ON c.card_no = \(request.cardNumber.value)
             LEFT JOIN ledger.entries m ON m.id = \(request.mealID) AND m.kind = 'meal' AND m.restaurant_id = \(terminal.restaurantID)
-            """).single()
-        if let existing = try context.decode(0, as: Int64?.self) {
+            """).single(DeliveryRequestContext.self)
+        if let existing = context.existingRestaurantID {
             guard existing == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
-            guard try context.decode(1, as: Bool.self) else { throw LedgerError.conflict(reusing: request.id) }
+            guard context.existingMatches else { throw LedgerError.conflict(reusing: request.id) }
             return .replayed(try fetch(request.id, as: .created, on: db))
         }
 
-        guard try context.decode(2, as: Bool.self) else {
+        guard let card = context.card?.card(request.cardNumber) else {
             throw LedgerError.unknownCard(request.cardNumber)
         }
-        let card = try Cards.card(from: context, number: request.cardNumber, offset: 3)
         if case .ineligible(let reason) = Eligibility.delivery(card: card, on: request.scheduledFor, minimumAge: settings.deliveryMinimumAge) {
             throw LedgerError(.notEligible, "no free delivery on \(request.scheduledFor): \(reason.message)", field: "card_no")
         }
-        if let mealID = request.mealID, try !context.decode(8, as: Bool.self) {
+        if let mealID = request.mealID, !context.mealFound {
             throw LedgerError(.notFound, "this restaurant has no meal \(mealID.uuidString.lowercased()): give the id of a meal this restaurant recorded, or leave meal_id out", field: "meal_id")
         }
 
@@ -157,23 +156,23 @@ public enum Deliveries {
             SELECT status, card_no FROM ledger.deliveries
             WHERE id = \(request.deliveryID) AND restaurant_id = \(terminal.restaurantID)
             FOR UPDATE
-            """).first
+            """).first(LockedDelivery.self)
         else {
             throw LedgerError(.notFound, "this restaurant has no delivery \(request.deliveryID.uuidString.lowercased()): check the delivery's id (GET /v1/deliveries?date= lists them)")
         }
         if let existing = try db.query("""
-            SELECT e.delivery_id, e.request_sha256 = \(sha256: fingerprint), d.restaurant_id
+            SELECT e.delivery_id, e.request_sha256 = \(sha256: fingerprint) AS matches, d.restaurant_id
             FROM ledger.delivery_events e JOIN ledger.deliveries d ON d.id = e.delivery_id WHERE e.id = \(request.id)
-            """).first {
-            guard try existing.decode(2, as: Int64.self) == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
-            guard try existing.decode(0, as: UUID.self) == request.deliveryID, try existing.decode(1, as: Bool.self) else {
+            """).first(ExistingDeliveryEvent.self) {
+            guard existing.restaurantID == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
+            guard existing.deliveryID == request.deliveryID, existing.matches else {
                 throw LedgerError.conflict(reusing: request.id)
             }
             return .replayed(DeliveryEventOutcome(delivery: try fetch(request.deliveryID, as: .afterEvent(request.id), on: db),
                                                   raisedAlert: nil))
         }
 
-        let current = try decodeEnum(DeliveryStatus.self, locked, 0)
+        let current = locked.status
         do {
             _ = try DeliveryTransition.apply(from: current, to: request.status, wellness: request.wellness)
         } catch DomainError.invalidTransition(let from, let to) {
@@ -204,8 +203,7 @@ public enum Deliveries {
 
         var alert: RaisedWelfareAlert?
         if request.wellness != nil {
-            let card = try CardNumber(locked.decode(1, as: String.self))
-            alert = try WelfareAlerts.judge(card: card, after: request.id, on: db)
+            alert = try WelfareAlerts.judge(card: CardNumber(locked.cardNumber), after: request.id, on: db)
         }
         return .created(DeliveryEventOutcome(
             delivery: try fetch(request.deliveryID, as: .afterEvent(request.id), on: db), raisedAlert: alert))
@@ -218,7 +216,7 @@ public enum Deliveries {
             FROM ledger.deliveries d JOIN ledger.restaurants r ON r.id = d.restaurant_id
             WHERE d.restaurant_id = \(restaurantID) AND d.scheduled_for = \(day)::date
             ORDER BY array_position(ARRAY['breakfast', 'lunch', 'dinner'], d.meal), d.card_no, d.created_at, d.id
-            """).map(decode)
+            """).decode(Delivery.self)
     }
 
     /// Per restaurant, and in total, the deliveries scheduled in `period`: all of them, and those delivered,
@@ -226,19 +224,14 @@ public enum Deliveries {
     /// out. The last element is the total, whose `restaurantCode` is nil.
     public static func figures(period: Period, on db: PostgresConnection) throws -> [DeliveryFigures] {
         try db.query("""
-            SELECT r.code, count(*), count(*) FILTER (WHERE d.status = 'delivered'),
-                   count(*) FILTER (WHERE d.status = 'failed'), count(*) FILTER (WHERE d.status = 'cancelled'),
-                   count(DISTINCT d.card_no)
+            SELECT r.code, count(*) AS requested, count(*) FILTER (WHERE d.status = 'delivered') AS delivered,
+                   count(*) FILTER (WHERE d.status = 'failed') AS failed,
+                   count(*) FILTER (WHERE d.status = 'cancelled') AS cancelled, count(DISTINCT d.card_no) AS recipients
             FROM ledger.deliveries d JOIN ledger.restaurants r ON r.id = d.restaurant_id
             WHERE d.scheduled_for >= \(period.firstDay)::date AND d.scheduled_for <= \(period.lastDay)::date
             GROUP BY GROUPING SETS ((r.code), ())
             ORDER BY grouping(r.code), r.code
-            """).map { row in
-            DeliveryFigures(
-                restaurantCode: try row.decode(0, as: String?.self), requested: try row.decode(1, as: Int64.self),
-                delivered: try row.decode(2, as: Int64.self), failed: try row.decode(3, as: Int64.self),
-                cancelled: try row.decode(4, as: Int64.self), recipients: try row.decode(5, as: Int64.self))
-        }
+            """).decode(DeliveryFigures.self)
     }
 
     /// Which state of a delivery to read.
@@ -250,21 +243,21 @@ public enum Deliveries {
         /// Just after this event of it. A replay of the event answers this, and so does the event itself.
         case afterEvent(UUID)
 
-        /// The select list for `decode`: the fixed fields, then status, wellness, note and updated_at as of this state.
+        /// The select list of a `Delivery`: the fixed fields, then status, wellness, note and updated_at as of this state.
         var columns: String {
             let fixed = "d.id, r.code, d.card_no, d.scheduled_for, d.meal, d.meal_entry_id, d.standing_order_id"
             switch self {
             case .current:
                 return fixed + ", d.status, d.wellness, d.note, d.updated_at"
             case .created:
-                return fixed + ", 'requested', NULL, NULL, d.created_at"
+                return fixed + ", 'requested' AS status, NULL AS wellness, NULL AS note, d.created_at AS updated_at"
             case .afterEvent:
                 return fixed + """
-                    , e.to_status, e.wellness,
+                    , e.to_status AS status, e.wellness,
                     (SELECT n.note FROM ledger.delivery_events n
                       WHERE n.delivery_id = d.id AND n.recorded_at <= e.recorded_at AND n.note IS NOT NULL
-                      ORDER BY n.recorded_at DESC LIMIT 1),
-                    e.recorded_at
+                      ORDER BY n.recorded_at DESC LIMIT 1) AS note,
+                    e.recorded_at AS updated_at
                     """
             }
         }
@@ -273,38 +266,26 @@ public enum Deliveries {
     static func fetch(_ id: UUID, as snapshot: Snapshot, on db: PostgresConnection) throws -> Delivery {
         switch snapshot {
         case .current, .created:
-            return try decode(db.query("""
+            return try db.query("""
                 SELECT \(unsafeSQL: snapshot.columns)
                 FROM ledger.deliveries d JOIN ledger.restaurants r ON r.id = d.restaurant_id
                 WHERE d.id = \(id)
-                """).single())
+                """).single(Delivery.self)
         case .afterEvent(let eventID):
-            return try decode(db.query("""
+            return try db.query("""
                 SELECT \(unsafeSQL: snapshot.columns)
                 FROM ledger.delivery_events e
                 JOIN ledger.deliveries d ON d.id = e.delivery_id
                 JOIN ledger.restaurants r ON r.id = d.restaurant_id
                 WHERE e.id = \(eventID) AND d.id = \(id)
-                """).single())
+                """).single(Delivery.self)
         }
-    }
-
-    /// A delivery from the columns of `Snapshot.columns`.
-    static func decode(_ row: PostgresRow) throws -> Delivery {
-        Delivery(
-            id: try row.decode(0, as: UUID.self), restaurantCode: try row.decode(1, as: String.self),
-            cardNumber: try row.decode(2, as: String.self), scheduledFor: try row.decode(3, as: LocalDate.self),
-            meal: try decodeEnum(MealKind.self, row, 4), mealID: try row.decode(5, as: UUID?.self),
-            status: try decodeEnum(DeliveryStatus.self, row, 7),
-            wellness: try row.decode(8, as: String?.self).map { try decodeEnum(Wellness.self, $0) },
-            note: try row.decode(9, as: String?.self), standingOrderID: try row.decode(6, as: Int64?.self),
-            updatedAt: try row.decode(10, as: Date.self))
     }
 }
 
-/// A vocabulary value (`MealKind`, `DeliveryStatus`, …) from its text in column `index`.
-func decodeEnum<T: RawRepresentable>(_ type: T.Type, _ row: PostgresRow, _ index: Int) throws -> T where T.RawValue == String {
-    try decodeEnum(type, row.decode(index, as: String.self))
+/// A vocabulary value (`MealKind`, `DeliveryStatus`, …) from its text in the column called `name`.
+func decodeEnum<T: RawRepresentable>(_ type: T.Type, _ row: PostgresRow, _ name: String) throws -> T where T.RawValue == String {
+    try decodeEnum(type, row.decode(name, as: String.self))
 }
 
 /// A vocabulary value from its text; anything else is a decoding error, as the schema's checks allow no other.

@@ -30,7 +30,7 @@ extension Meals {
                                       \(localDates.map(\.description))::date[], \(localDates.map(\.period.description))::text[],
                                       \(fingerprints)::text[], \(group.map(\.terminal.terminalID))::int8[])
             ORDER BY ordinal
-            """)
+            """).decode(MealContext.self)
         guard contexts.count == group.count else {
             throw PostgresError(kind: .decoding, message: "ledger.meal_contexts answered \(contexts.count) rows for \(group.count) meals")
         }
@@ -71,7 +71,26 @@ extension Meals {
                 \(meals.map(\.meal.cardNumber))::text[], \(meals.map(\.meal.credential.rawValue))::text[],
                 \(meals.map(\.category.rawValue))::text[], \(meals.map(\.localDate.description))::date[],
                 \(meals.map(\.meal.gross))::int8[], \(meals.map(\.meal.rateBasisPoints))::int4[])
-            """).map { try $0.decode(0, as: UUID.self) }
+            """).map { try $0.decode("post_meals", as: UUID.self) }
+    }
+}
+
+/// One row of `ledger.meal_contexts`: what one meal of a group is judged on.
+private struct MealContext: PostgresRowDecodable {
+    let existing: ExistingEntry?
+    /// The card's columns, named `card_…`; nil when the registry has no such card.
+    let card: CardColumns?
+    let mealsToday: Int
+    let closedPeriods: ClosedPeriods
+    /// The rate of the terminal's restaurant, nil when the terminal has been revoked.
+    let terminalRate: Int32?
+
+    init(_ row: PostgresRow) throws {
+        existing = try ExistingEntry(row)
+        card = try row.decode("card_found", as: Bool.self) ? try CardColumns(row, prefix: "card_") : nil
+        mealsToday = try row.decode("meals_today", as: Int.self)
+        closedPeriods = try ClosedPeriods(row)
+        terminalRate = try row.decode("terminal_rate_bp", as: Int32?.self)
     }
 }
 
@@ -106,20 +125,20 @@ private struct GroupJudgement {
     }
 
     mutating func judge(
-        _ submission: MealSubmission, at index: Int, localDate: LocalDate, fingerprint: String, context: PostgresRow,
+        _ submission: MealSubmission, at index: Int, localDate: LocalDate, fingerprint: String, context: MealContext,
         on db: PostgresConnection
     ) throws -> Recorded<Meal> {
         let (request, terminal) = (submission.request, submission.terminal)
         // The terminal may have been revoked since its token was looked up; its restaurant's rate is read afresh.
-        guard let rate = try context.decode(12, as: Int32?.self) else { throw LedgerError.unauthorized }
+        guard let rate = context.terminalRate else { throw LedgerError.unauthorized }
         if let earlier = acceptedByID[request.id].map({ accepted[$0] }) {
             guard earlier.fingerprint == fingerprint else { throw LedgerError.conflict(reusing: request.id) }
             replayOf[index] = earlier.index
             return .replayed(earlier.meal)
         }
-        if let existing = try context.decode(0, as: Int64?.self) {
-            guard existing == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
-            guard try context.decode(1, as: String.self) == "meal", try context.decode(2, as: Bool.self) else {
+        if let existing = context.existing {
+            guard existing.restaurantID == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
+            guard existing.kind == "meal", existing.matches else {
                 throw LedgerError.conflict(reusing: request.id)
             }
             return .replayed(try Meals.fetchMeal(request.id, on: db))
@@ -130,10 +149,9 @@ private struct GroupJudgement {
         case .militaryID:
             category = .activeServiceman
         case .preferentialCard:
-            guard try context.decode(3, as: Bool.self) else {
+            guard let card = context.card?.card(request.cardNumber) else {
                 throw LedgerError.unknownCard(request.cardNumber)
             }
-            let card = try Cards.card(from: context, number: request.cardNumber, offset: 4)
             if case .ineligible(let reason) = Eligibility.meal(card: card, on: localDate) {
                 throw LedgerError(reason.ledgerCode, reason.message, field: "card_no")
             }
@@ -148,12 +166,12 @@ private struct GroupJudgement {
         }
 
         let (now, occurredAt) = (self.now, request.occurredAt)
-        let (period, late) = try Meals.book(closed: context, columns: (10, 11), settings: settings) { policy, status in
+        let (period, late) = try Meals.book(closed: context.closedPeriods, settings: settings) { policy, status in
             policy.book(occurredAt: occurredAt, now: now, periodStatus: status)
         }
 
         let cardDay = CardDay(card: request.cardNumber, day: localDate)
-        let mealsSoFar = try context.decode(9, as: Int.self) + acceptedPerCardDay[cardDay, default: 0]
+        let mealsSoFar = context.mealsToday + acceptedPerCardDay[cardDay, default: 0]
         guard settings.dailyLimit.allows(mealsSoFar: mealsSoFar) else {
             throw LedgerError(.dailyLimitReached, "card \(request.cardNumber.masked) already has \(settings.dailyLimit.maxMeals) discounted meals on \(localDate): the limit is \(settings.dailyLimit.maxMeals) a day", field: "card_no")
         }

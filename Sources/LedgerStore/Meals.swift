@@ -1,6 +1,6 @@
 public import Foundation
 public import LedgerCore
-import Postgres
+public import Postgres
 
 /// A terminal's request to record a discounted meal, checked for shape but not yet against the ledger.
 public struct MealRequest: Sendable, Equatable {
@@ -88,40 +88,40 @@ enum Meals {
     ) throws -> Recorded<VoidEntry> {
         let fingerprint = request.fingerprint(restaurantID: terminal.restaurantID)
         let context = try db.query("""
-            SELECT e.restaurant_id, e.kind, e.request_sha256 = \(sha256: fingerprint),
-                   m.id IS NOT NULL, m.period, v.id,
+            SELECT e.restaurant_id AS existing_restaurant_id, e.kind AS existing_kind,
+                   e.request_sha256 = \(sha256: fingerprint) AS existing_matches,
+                   m.id IS NOT NULL AS meal_found, m.period AS meal_period, v.id AS void_id,
                    coalesce((SELECT array_agg(p.period ORDER BY p.period) FROM ledger.periods p
-                              WHERE p.period >= m.period AND p.status = 'closed'), '{}'),
+                              WHERE p.period >= m.period AND p.status = 'closed'), '{}') AS closed_periods,
                    coalesce((SELECT array_agg(p.closed_at ORDER BY p.period) FROM ledger.periods p
-                              WHERE p.period >= m.period AND p.status = 'closed'), '{}')
+                              WHERE p.period >= m.period AND p.status = 'closed'), '{}') AS closed_ats
             FROM (SELECT 1) AS one
             LEFT JOIN ledger.entries e ON e.id = \(request.id)
             LEFT JOIN ledger.entries m ON m.id = \(request.mealID) AND m.kind = 'meal' AND m.restaurant_id = \(terminal.restaurantID)
             LEFT JOIN ledger.entries v ON v.voided_entry_id = m.id
-            """).single()
-        if let existing = try context.decode(0, as: Int64?.self) {
-            guard existing == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
-            guard try context.decode(1, as: String.self) == "void", try context.decode(2, as: Bool.self) else {
+            """).single(VoidContext.self)
+        if let existing = context.existing {
+            guard existing.restaurantID == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
+            guard existing.kind == "void", existing.matches else {
                 throw LedgerError.conflict(reusing: request.id)
             }
             return .replayed(try fetchVoid(request.id, on: db))
         }
-        guard try context.decode(3, as: Bool.self) else {
+        guard let mealPeriod = context.mealPeriod else {
             throw LedgerError(.notFound, "this restaurant has no meal \(request.mealID.uuidString.lowercased()): check the meal's id", field: "meal_id")
         }
-        if try context.decode(5, as: UUID?.self) != nil {
+        if context.voidID != nil {
             throw LedgerError(.alreadyVoided, "meal \(request.mealID.uuidString.lowercased()) is already voided; nothing was changed")
         }
         // A void follows its meal: into the meal's period while it is open, else late into the next open one.
-        let mealPeriod = try Period(parsing: context.decode(4, as: String.self))
-        let (period, late) = try book(closed: context, columns: (6, 7), settings: settings) { policy, status in
+        let (period, late) = try book(closed: context.closedPeriods, settings: settings) { policy, status in
             policy.book(into: mealPeriod, now: now, periodStatus: status)
         }
         do {
             let inserted = try db.query("""
                 SELECT ledger.post_void(\(request.id), \(terminal.terminalID), \(request.mealID), \(period.description), \(late),
                                         \(now), \(fingerprint), \(request.reason))
-                """).single().decode(0, as: Bool.self)
+                """).single().decode("post_void", as: Bool.self)
             guard inserted else { throw RaceLost() }
         } catch let error as PostgresError where error.isUniqueViolation {
             throw RaceLost()
@@ -145,8 +145,8 @@ enum Meals {
         else {
             throw LedgerError.unknownCard(number)
         }
-        let card = try Cards.card(from: row, number: number, offset: 1)
-        let mealsToday = try row.decode(6, as: Int.self)
+        let card = try CardColumns(row).card(number)
+        let mealsToday = try row.decode("count", as: Int.self)
         var refusal: LedgerError?
         if case .ineligible(let reason) = Eligibility.meal(card: card, on: today) {
             refusal = LedgerError(reason.ledgerCode, reason.message)
@@ -159,17 +159,13 @@ enum Meals {
             mealsToday: mealsToday, dailyLimit: settings.dailyLimit.maxMeals)
     }
 
-    /// Applies a booking decision made with the closed periods listed in two array columns of `row`.
+    /// Applies a booking decision made with the `closed` periods.
     /// Throws `clock_skew`, `validation_failed` (before the programme's start) or `too_late`; a late entry's period may not exist yet (the posting functions create it).
     static func book(
-        closed row: PostgresRow, columns: (Int, Int), settings: LedgerSettings,
+        closed: ClosedPeriods, settings: LedgerSettings,
         decide: (BookingPolicy, (Period) -> PeriodState) -> BookingDecision
     ) throws -> (Period, Bool) {
-        let names = try row.decode(columns.0, as: [String].self)
-        let times = try row.decode(columns.1, as: [Date].self)
-        var closedAt: [Period: Date] = [:]
-        for (name, time) in zip(names, times) { closedAt[try Period(parsing: name)] = time }
-        switch decide(settings.booking, { closedAt[$0].map { .closed(at: $0) } ?? .open }) {
+        switch decide(settings.booking, { closed.closedAt[$0].map { .closed(at: $0) } ?? .open }) {
         case .clockSkew:
             throw LedgerError.clockSkew(field: "occurred_at", maxSkew: settings.booking.maxClockSkew)
         case .beforeProgrammeStart:
@@ -182,35 +178,92 @@ enum Meals {
     }
 
     static func fetchMeal(_ id: UUID, on db: PostgresConnection) throws -> Meal {
-        let row = try db.query("""
+        try db.query("""
             SELECT e.id, r.code, e.card_no, e.credential, e.occurred_at, e.gross_fen, e.rate_bp, e.payable_fen,
                    e.discount_fen, e.period, e.late
             FROM ledger.entries e JOIN ledger.restaurants r ON r.id = e.restaurant_id
             WHERE e.id = \(id) AND e.kind = 'meal'
-            """).single()
-        guard let credential = Credential(rawValue: try row.decode(3, as: String.self)) else {
-            throw PostgresError(kind: .decoding, message: "unexpected credential in entry \(id)")
-        }
-        return Meal(
-            id: try row.decode(0, as: UUID.self), restaurantCode: try row.decode(1, as: String.self),
-            cardNumber: try row.decode(2, as: String.self), credential: credential,
-            occurredAt: try row.decode(4, as: Date.self), gross: try row.decode(5, as: Int64.self),
-            rateBasisPoints: try row.decode(6, as: Int32.self), payable: try row.decode(7, as: Int64.self),
-            discount: try row.decode(8, as: Int64.self), period: try Period(parsing: row.decode(9, as: String.self)),
-            late: try row.decode(10, as: Bool.self))
+            """).single(Meal.self)
     }
 
     static func fetchVoid(_ id: UUID, on db: PostgresConnection) throws -> VoidEntry {
-        let row = try db.query("""
+        try db.query("""
             SELECT e.id, e.voided_entry_id, r.code, e.reason, e.recorded_at, e.period, e.late
             FROM ledger.entries e JOIN ledger.restaurants r ON r.id = e.restaurant_id
             WHERE e.id = \(id) AND e.kind = 'void'
-            """).single()
-        return VoidEntry(
-            id: try row.decode(0, as: UUID.self), mealID: try row.decode(1, as: UUID.self),
-            restaurantCode: try row.decode(2, as: String.self), reason: try row.decode(3, as: String.self),
-            recordedAt: try row.decode(4, as: Date.self), period: try Period(parsing: row.decode(5, as: String.self)),
-            late: try row.decode(6, as: Bool.self))
+            """).single(VoidEntry.self)
+    }
+}
+
+/// What a void is judged on: the entry already stored under its id, the meal it voids (found for this restaurant,
+/// or not), that meal's void, and the closed periods from the meal's period on.
+private struct VoidContext: PostgresRowDecodable {
+    let existing: ExistingEntry?
+    /// The meal's period, nil when this restaurant has no such meal.
+    let mealPeriod: Period?
+    let voidID: UUID?
+    let closedPeriods: ClosedPeriods
+
+    init(_ row: PostgresRow) throws {
+        existing = try ExistingEntry(row)
+        mealPeriod = try row.decode("meal_found", as: Bool.self)
+            ? try Period(parsing: row.decode("meal_period", as: String.self)) : nil
+        voidID = try row.decode("void_id", as: UUID?.self)
+        closedPeriods = try ClosedPeriods(row)
+    }
+}
+
+/// The entry already stored under a request's id, from the columns existing_restaurant_id, existing_kind and
+/// existing_matches (whether it was recorded from the same request); nil when there is none.
+struct ExistingEntry {
+    let restaurantID: Int64
+    let kind: String
+    let matches: Bool
+
+    init?(_ row: PostgresRow) throws {
+        guard let restaurantID = try row.decode("existing_restaurant_id", as: Int64?.self) else { return nil }
+        self.restaurantID = restaurantID
+        kind = try row.decode("existing_kind", as: String.self)
+        matches = try row.decode("existing_matches", as: Bool.self)
+    }
+}
+
+/// The closed periods and when each closed, from the parallel array columns closed_periods and closed_ats.
+struct ClosedPeriods: PostgresRowDecodable {
+    let closedAt: [Period: Date]
+
+    init(_ row: PostgresRow) throws {
+        let names = try row.decode("closed_periods", as: [String].self)
+        let times = try row.decode("closed_ats", as: [Date].self)
+        var closedAt: [Period: Date] = [:]
+        for (name, time) in zip(names, times) { closedAt[try Period(parsing: name)] = time }
+        self.closedAt = closedAt
+    }
+}
+
+extension Meal: PostgresRowDecodable {
+    /// From the columns id, code (the restaurant's), card_no, credential, occurred_at, gross_fen, rate_bp,
+    /// payable_fen, discount_fen, period and late.
+    public init(_ row: PostgresRow) throws {
+        self.init(
+            id: try row.decode("id", as: UUID.self), restaurantCode: try row.decode("code", as: String.self),
+            cardNumber: try row.decode("card_no", as: String.self),
+            credential: try decodeEnum(Credential.self, row, "credential"),
+            occurredAt: try row.decode("occurred_at", as: Date.self), gross: try row.decode("gross_fen", as: Int64.self),
+            rateBasisPoints: try row.decode("rate_bp", as: Int32.self), payable: try row.decode("payable_fen", as: Int64.self),
+            discount: try row.decode("discount_fen", as: Int64.self),
+            period: try Period(parsing: row.decode("period", as: String.self)), late: try row.decode("late", as: Bool.self))
+    }
+}
+
+extension VoidEntry: PostgresRowDecodable {
+    /// From the columns id, voided_entry_id, code (the restaurant's), reason, recorded_at, period and late.
+    public init(_ row: PostgresRow) throws {
+        self.init(
+            id: try row.decode("id", as: UUID.self), mealID: try row.decode("voided_entry_id", as: UUID.self),
+            restaurantCode: try row.decode("code", as: String.self), reason: try row.decode("reason", as: String.self),
+            recordedAt: try row.decode("recorded_at", as: Date.self),
+            period: try Period(parsing: row.decode("period", as: String.self)), late: try row.decode("late", as: Bool.self))
     }
 }
 

@@ -109,7 +109,7 @@ public struct Migrator: Sendable {
             """)
         var applied: [Int: String] = [:]
         for row in try connection.query("SELECT version, sha256 FROM ledger.schema_migrations") {
-            applied[try row.decode(0, as: Int.self)] = try row.decode(1, as: String.self)
+            applied[try row.decode("version", as: Int.self)] = try row.decode("sha256", as: String.self)
         }
         let known = Set(migrations.map(\.version))
         if let stranger = applied.keys.filter({ !known.contains($0) }).max() {
@@ -119,8 +119,8 @@ public struct Migrator: Sendable {
         var appliedNow: [Int] = []
         for migration in migrations {
             let digest = try connection.query(
-                "SELECT encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex')"
-            ).single().decode(0, as: String.self)
+                "SELECT encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex') AS digest"
+            ).single().decode("digest", as: String.self)
             if let recorded = applied[migration.version] {
                 guard recorded == digest else {
                     throw MigrationError.modifiedAfterApply(version: migration.version, name: migration.name)

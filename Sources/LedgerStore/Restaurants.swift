@@ -37,9 +37,9 @@ public enum Restaurants {
             let row = try db.query("""
                 INSERT INTO ledger.restaurants (code, name, community, rate_bp)
                 VALUES (\(code), \(name), \(community), \(rate.basisPoints))
-                RETURNING id, code, name, community, rate_bp, status = 'active'
+                RETURNING id, code, name, community, rate_bp, status = 'active' AS active
                 """).single()
-            return try decode(row)
+            return try Restaurant(row)
         } catch let error as PostgresError where error.isUniqueViolation {
             throw LedgerError(.alreadyExists, "a restaurant with code '\(code)' is already registered: choose another code", field: "code")
         }
@@ -47,8 +47,8 @@ public enum Restaurants {
 
     /// The restaurant with this code, or nil.
     public static func find(code: String, on db: PostgresConnection) throws -> Restaurant? {
-        try db.query("SELECT id, code, name, community, rate_bp, status = 'active' FROM ledger.restaurants WHERE code = \(code)")
-            .first.map(decode)
+        try db.query("SELECT id, code, name, community, rate_bp, status = 'active' AS active FROM ledger.restaurants WHERE code = \(code)")
+            .first(Restaurant.self)
     }
 
     /// The restaurant with this code, or `not_found` with a message that says how to list them.
@@ -61,7 +61,8 @@ public enum Restaurants {
 
     /// Every restaurant, by code.
     public static func list(on db: PostgresConnection) throws -> [Restaurant] {
-        try db.query("SELECT id, code, name, community, rate_bp, status = 'active' FROM ledger.restaurants ORDER BY code").map(decode)
+        try db.query("SELECT id, code, name, community, rate_bp, status = 'active' AS active FROM ledger.restaurants ORDER BY code")
+            .decode(Restaurant.self)
     }
 
     /// Records subsidy terms effective from a date. Terms for the same restaurant and date are refused:
@@ -86,25 +87,33 @@ public enum Restaurants {
             FROM ledger.subsidy_terms t JOIN ledger.restaurants r ON r.id = t.restaurant_id
             WHERE \(code)::text IS NULL OR r.code = \(code)
             ORDER BY r.code, t.effective_from
-            """).map { row in
-            RestaurantTerms(
-                restaurantCode: try row.decode(0, as: String.self),
-                terms: try SubsidyTerms(
-                    effectiveFrom: LocalDate(parsing: row.decode(1, as: String.self)),
-                    discountShareBP: row.decode(2, as: Int32.self),
-                    deliveryFeeFen: row.decode(3, as: Int64.self),
-                    monthlyCapFen: row.decode(4, as: Int64?.self)))
-        }
+            """).decode(RestaurantTerms.self)
     }
+}
 
-    /// A restaurant from the columns id, code, name, community, rate_bp, status = 'active'.
-    static func decode(_ row: PostgresRow) throws -> Restaurant {
-        Restaurant(
-            id: try row.decode(0, as: Int64.self),
-            code: try row.decode(1, as: String.self),
-            name: try row.decode(2, as: String.self),
-            community: try row.decode(3, as: String.self),
-            rate: try Rate(basisPoints: row.decode(4, as: Int32.self)),
-            active: try row.decode(5, as: Bool.self))
+extension Restaurant: PostgresRowDecodable {
+    /// From the columns id, code, name, community, rate_bp and active.
+    public init(_ row: PostgresRow) throws {
+        self.init(
+            id: try row.decode("id", as: Int64.self),
+            code: try row.decode("code", as: String.self),
+            name: try row.decode("name", as: String.self),
+            community: try row.decode("community", as: String.self),
+            rate: try Rate(basisPoints: row.decode("rate_bp", as: Int32.self)),
+            active: try row.decode("active", as: Bool.self))
+    }
+}
+
+extension RestaurantTerms: PostgresRowDecodable {
+    /// From the columns code (the restaurant's), effective_from (as text), discount_share_bp, delivery_fee_fen and
+    /// monthly_cap_fen.
+    public init(_ row: PostgresRow) throws {
+        self.init(
+            restaurantCode: try row.decode("code", as: String.self),
+            terms: try SubsidyTerms(
+                effectiveFrom: LocalDate(parsing: row.decode("effective_from", as: String.self)),
+                discountShareBP: row.decode("discount_share_bp", as: Int32.self),
+                deliveryFeeFen: row.decode("delivery_fee_fen", as: Int64.self),
+                monthlyCapFen: row.decode("monthly_cap_fen", as: Int64?.self)))
     }
 }

@@ -157,7 +157,7 @@ public enum StandingOrders {
               AND so.starts_on <= coalesce(\(order.endsOn)::date, 'infinity')
               AND coalesce(so.ends_on, 'infinity') >= \(order.startsOn)::date
             ORDER BY so.id LIMIT 1
-            """).first.map(decode) {
+            """).first(StandingOrder.self) {
             throw LedgerError(.alreadyExists, "card \(number.value) already has standing order \(overlapping.id) for \(overlapping.meal.rawValue) on weekdays \(overlapping.weekdays.map(String.init).joined(separator: ",")) from \(overlapping.startsOn)\(overlapping.endsOn.map { " until \($0)" } ?? ""): end that one first ('ledgerctl standing-orders end \(overlapping.id) --on DATE') or choose other days", field: "card")
         }
         let id = try db.query("""
@@ -165,7 +165,7 @@ public enum StandingOrders {
             VALUES (\(number.value), \(restaurant.id), \(weekdays)::smallint[], \(order.meal.rawValue),
                     \(order.startsOn)::date, \(order.endsOn)::date)
             RETURNING id
-            """).single().decode(0, as: Int64.self)
+            """).single().decode("id", as: Int64.self)
         return try find(id, on: db)
     }
 
@@ -176,7 +176,7 @@ public enum StandingOrders {
             FROM ledger.standing_orders so JOIN ledger.restaurants r ON r.id = so.restaurant_id
             WHERE \(code)::text IS NULL OR r.code = \(code)
             ORDER BY r.code, so.id
-            """).map(decode)
+            """).decode(StandingOrder.self)
     }
 
     /// Pauses an order from `from` to `until`, both inclusive; deliveries resume the day after `until`. A pause
@@ -202,8 +202,8 @@ public enum StandingOrders {
                 UPDATE ledger.standing_orders so SET paused_from = NULL, paused_until = NULL
                 FROM (SELECT id, paused_from FROM ledger.standing_orders WHERE id = \(id) FOR UPDATE) AS old
                 WHERE so.id = old.id
-                RETURNING old.paused_from IS NOT NULL
-                """).first?.decode(0, as: Bool.self)
+                RETURNING old.paused_from IS NOT NULL AS was_paused
+                """).first?.decode("was_paused", as: Bool.self)
             else { throw notFound(id) }
             return (try find(id, on: db), wasPaused)
         }
@@ -238,8 +238,8 @@ public enum StandingOrders {
               AND NOT EXISTS (SELECT 1 FROM ledger.deliveries x WHERE x.standing_order_id = so.id AND x.scheduled_for = \(day)::date)
             """)
         let eligible = try candidates.compactMap { row -> Int64? in
-            let card = try Cards.card(from: row, number: CardNumber(row.decode(1, as: String.self)), offset: 2)
-            return Eligibility.delivery(card: card, on: day, minimumAge: minimumAge).isEligible ? try row.decode(0, as: Int64.self) : nil
+            let card = try CardColumns(row).card(CardNumber(row.decode("card_no", as: String.self)))
+            return Eligibility.delivery(card: card, on: day, minimumAge: minimumAge).isEligible ? try row.decode("id", as: Int64.self) : nil
         }
         guard !eligible.isEmpty else { return 0 }
         return try db.query("""
@@ -258,7 +258,7 @@ public enum StandingOrders {
             SELECT \(unsafeSQL: columns)
             FROM ledger.standing_orders so JOIN ledger.restaurants r ON r.id = so.restaurant_id
             WHERE so.id = \(id)
-            """).first.map(decode)
+            """).first(StandingOrder.self)
         else { throw notFound(id) }
         return order
     }
@@ -269,7 +269,7 @@ public enum StandingOrders {
             SELECT count(*) FROM ledger.deliveries
             WHERE standing_order_id = \(id) AND status = 'requested'
               AND scheduled_for > \(after)::date AND (\(through)::date IS NULL OR scheduled_for <= \(through)::date)
-            """).single().decode(0, as: Int.self)
+            """).single().decode("count", as: Int.self)
     }
 
     private static func notFound(_ id: Int64) -> LedgerError {
@@ -278,15 +278,18 @@ public enum StandingOrders {
 
     private static let columns =
         "so.id, so.card_no, r.code, so.weekdays, so.meal, so.starts_on, so.ends_on, so.paused_from, so.paused_until"
+}
 
-    /// An order from `columns`.
-    private static func decode(_ row: PostgresRow) throws -> StandingOrder {
-        StandingOrder(
-            id: try row.decode(0, as: Int64.self), cardNumber: try row.decode(1, as: String.self),
-            restaurantCode: try row.decode(2, as: String.self), weekdays: try row.decode(3, as: [Int16].self).map(Int.init),
-            meal: try decodeEnum(MealKind.self, row, 4), startsOn: try row.decode(5, as: LocalDate.self),
-            endsOn: try row.decode(6, as: LocalDate?.self), pausedFrom: try row.decode(7, as: LocalDate?.self),
-            pausedUntil: try row.decode(8, as: LocalDate?.self))
+extension StandingOrder: PostgresRowDecodable {
+    /// From the columns of `StandingOrders.columns`.
+    public init(_ row: PostgresRow) throws {
+        self.init(
+            id: try row.decode("id", as: Int64.self), cardNumber: try row.decode("card_no", as: String.self),
+            restaurantCode: try row.decode("code", as: String.self),
+            weekdays: try row.decode("weekdays", as: [Int16].self).map(Int.init),
+            meal: try decodeEnum(MealKind.self, row, "meal"), startsOn: try row.decode("starts_on", as: LocalDate.self),
+            endsOn: try row.decode("ends_on", as: LocalDate?.self), pausedFrom: try row.decode("paused_from", as: LocalDate?.self),
+            pausedUntil: try row.decode("paused_until", as: LocalDate?.self))
     }
 }
 

@@ -58,13 +58,7 @@ public enum Terminals {
             FROM ledger.terminals t JOIN ledger.restaurants r ON r.id = t.restaurant_id
             WHERE \(code)::text IS NULL OR r.code = \(code)
             ORDER BY r.code, t.name, t.created_at
-            """).map { row in
-            TerminalRecord(
-                restaurantCode: try row.decode(0, as: String.self),
-                name: try row.decode(1, as: String.self),
-                createdAt: try row.decode(2, as: Date.self),
-                revokedAt: try row.decode(3, as: Date?.self))
-        }
+            """).decode(TerminalRecord.self)
     }
 
     /// The live terminal that holds this token, or nil for an unknown or revoked token.
@@ -78,19 +72,14 @@ public enum Terminals {
         let plausible = tokens.indices.filter { !tokens[$0].isEmpty && tokens[$0].utf8.count <= 256 }
         guard !plausible.isEmpty else { return terminals }
         let rows = try db.query("""
-            SELECT k.ordinal, t.id, t.name, r.id, r.code, r.rate_bp, r.status = 'active'
+            SELECT k.ordinal, t.id AS terminal_id, t.name AS terminal_name, r.id AS restaurant_id, r.code AS restaurant_code,
+                   r.rate_bp, r.status = 'active' AS restaurant_active
             FROM unnest(\(plausible.map { tokens[$0] })::text[]) WITH ORDINALITY AS k(token, ordinal)
             JOIN ledger.terminals t ON t.token_sha256 = sha256(convert_to(k.token, 'UTF8')) AND t.revoked_at IS NULL
             JOIN ledger.restaurants r ON r.id = t.restaurant_id
             """)
         for row in rows {
-            terminals[plausible[try row.decode(0, as: Int.self) - 1]] = TerminalIdentity(
-                terminalID: try row.decode(1, as: Int64.self),
-                terminalName: try row.decode(2, as: String.self),
-                restaurantID: try row.decode(3, as: Int64.self),
-                restaurantCode: try row.decode(4, as: String.self),
-                rateBasisPoints: try row.decode(5, as: Int32.self),
-                restaurantActive: try row.decode(6, as: Bool.self))
+            terminals[plausible[try row.decode("ordinal", as: Int.self) - 1]] = try TerminalIdentity(row)
         }
         return terminals
     }
@@ -100,5 +89,29 @@ public enum Terminals {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         return "ldg_" + bytes.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension TerminalIdentity: PostgresRowDecodable {
+    /// From the columns terminal_id, terminal_name, restaurant_id, restaurant_code, rate_bp and restaurant_active.
+    public init(_ row: PostgresRow) throws {
+        self.init(
+            terminalID: try row.decode("terminal_id", as: Int64.self),
+            terminalName: try row.decode("terminal_name", as: String.self),
+            restaurantID: try row.decode("restaurant_id", as: Int64.self),
+            restaurantCode: try row.decode("restaurant_code", as: String.self),
+            rateBasisPoints: try row.decode("rate_bp", as: Int32.self),
+            restaurantActive: try row.decode("restaurant_active", as: Bool.self))
+    }
+}
+
+extension TerminalRecord: PostgresRowDecodable {
+    /// From the columns code (the restaurant's), name, created_at and revoked_at.
+    public init(_ row: PostgresRow) throws {
+        self.init(
+            restaurantCode: try row.decode("code", as: String.self),
+            name: try row.decode("name", as: String.self),
+            createdAt: try row.decode("created_at", as: Date.self),
+            revokedAt: try row.decode("revoked_at", as: Date?.self))
     }
 }

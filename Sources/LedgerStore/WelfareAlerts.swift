@@ -57,10 +57,7 @@ public enum WelfareAlerts {
             WHERE d.card_no = \(card.value) AND e.wellness IS NOT NULL
             ORDER BY e.at DESC, e.recorded_at DESC
             LIMIT 2
-            """).map { row in
-            (event: try row.decode(0, as: UUID.self), delivery: try row.decode(1, as: UUID.self),
-             wellness: try decodeEnum(Wellness.self, row, 2))
-        }.reversed()
+            """).decode(Observation.self).reversed()
         guard WelfareRule.shouldRaiseAlert(recentObservations: latest.map(\.wellness)), let last = latest.last else {
             return nil
         }
@@ -75,13 +72,13 @@ public enum WelfareAlerts {
             ON CONFLICT (card_no) WHERE acknowledged_at IS NULL DO NOTHING
             RETURNING id
             """).first.map { row in
-            RaisedWelfareAlert(id: try row.decode(0, as: Int64.self), cardNumber: card, reason: reason, deliveryIDs: deliveryIDs)
+            RaisedWelfareAlert(id: try row.decode("id", as: Int64.self), cardNumber: card, reason: reason, deliveryIDs: deliveryIDs)
         }
     }
 
     /// How many alerts wait for acknowledgement.
     public static func openCount(on db: PostgresConnection) throws -> Int {
-        try db.query("SELECT count(*) FROM ledger.welfare_alerts WHERE acknowledged_at IS NULL").single().decode(0, as: Int.self)
+        try db.query("SELECT count(*) FROM ledger.welfare_alerts WHERE acknowledged_at IS NULL").single().decode("count", as: Int.self)
     }
 
     /// Every open alert, oldest first, with the person's name, phone and address and their last `recent` deliveries:
@@ -104,14 +101,8 @@ public enum WelfareAlerts {
             """)
         var alerts: [WelfareAlert] = []
         for row in rows {
-            var recent: [RecentDelivery] = []
-            if let day = try row.decode(8, as: LocalDate?.self) {
-                recent.append(RecentDelivery(
-                    scheduledFor: day, restaurantCode: try row.decode(9, as: String.self),
-                    meal: try decodeEnum(MealKind.self, row, 10), status: try decodeEnum(DeliveryStatus.self, row, 11),
-                    wellness: try row.decode(12, as: String?.self).map { try decodeEnum(Wellness.self, $0) }))
-            }
-            let id = try row.decode(0, as: Int64.self)
+            let recent = try RecentDelivery(row).map { [$0] } ?? []
+            let id = try row.decode("id", as: Int64.self)
             if let last = alerts.last, last.id == id {
                 alerts[alerts.count - 1] = WelfareAlert(
                     id: last.id, cardNumber: last.cardNumber, holderName: last.holderName, phone: last.phone,
@@ -119,10 +110,12 @@ public enum WelfareAlerts {
                     recentDeliveries: last.recentDeliveries + recent)
             } else {
                 alerts.append(WelfareAlert(
-                    id: id, cardNumber: try row.decode(1, as: String.self), holderName: try row.decode(2, as: String.self),
-                    phone: try row.decode(3, as: String?.self), address: try row.decode(4, as: String?.self),
-                    reason: try decodeEnum(WelfareAlertReason.self, row, 5), deliveryIDs: try row.decode(6, as: [UUID].self),
-                    raisedAt: try row.decode(7, as: Date.self), recentDeliveries: recent))
+                    id: id, cardNumber: try row.decode("card_no", as: String.self),
+                    holderName: try row.decode("holder_name", as: String.self),
+                    phone: try row.decode("phone", as: String?.self), address: try row.decode("address", as: String?.self),
+                    reason: try decodeEnum(WelfareAlertReason.self, row, "reason"),
+                    deliveryIDs: try row.decode("delivery_ids", as: [UUID].self),
+                    raisedAt: try row.decode("raised_at", as: Date.self), recentDeliveries: recent))
             }
         }
         return alerts
@@ -147,8 +140,33 @@ public enum WelfareAlerts {
         else {
             throw LedgerError(.notFound, "there is no welfare alert \(id): 'ledgerctl alerts list' shows the open ones", field: "id")
         }
-        let when = try row.decode(0, as: Date.self)
-        let who = try row.decode(1, as: String?.self) ?? "unknown"
-        throw LedgerError(.alreadyExists, "welfare alert \(id) was already acknowledged at \(RFC3339.format(when, in: timeZone)) by \(who) (note: \(try row.decode(2, as: String.self))); nothing was changed")
+        let when = try row.decode("acknowledged_at", as: Date.self)
+        let who = try row.decode("acknowledged_by", as: String?.self) ?? "unknown"
+        throw LedgerError(.alreadyExists, "welfare alert \(id) was already acknowledged at \(RFC3339.format(when, in: timeZone)) by \(who) (note: \(try row.decode("ack_note", as: String.self))); nothing was changed")
+    }
+}
+
+/// A wellness observation of a person: the event, its delivery and what was observed.
+private struct Observation: PostgresRowDecodable {
+    let event: UUID
+    let delivery: UUID
+    let wellness: Wellness
+
+    init(_ row: PostgresRow) throws {
+        event = try row.decode("id", as: UUID.self)
+        delivery = try row.decode("delivery_id", as: UUID.self)
+        wellness = try decodeEnum(Wellness.self, row, "wellness")
+    }
+}
+
+extension RecentDelivery {
+    /// From the columns scheduled_for, code (the restaurant's), meal, status and wellness; nil when scheduled_for is
+    /// NULL (an alert without deliveries to show).
+    init?(_ row: PostgresRow) throws {
+        guard let day = try row.decode("scheduled_for", as: LocalDate?.self) else { return nil }
+        self.init(
+            scheduledFor: day, restaurantCode: try row.decode("code", as: String.self),
+            meal: try decodeEnum(MealKind.self, row, "meal"), status: try decodeEnum(DeliveryStatus.self, row, "status"),
+            wellness: try row.decode("wellness", as: String?.self).map { try decodeEnum(Wellness.self, $0) })
     }
 }

@@ -48,12 +48,13 @@ public struct PostgresRow: Sendable {
         }
     }
 
-    /// The value of the first column called `name`; an unknown name or NULL is a decoding error.
+    /// The value of the column called `name`; an unknown name, a name two columns share, or NULL is a decoding error.
     public func decode<T: PostgresDecodable>(_ name: String, as type: T.Type = T.self) throws -> T {
         try decode(index(of: name), as: T.self)
     }
 
-    /// The value of the first column called `name`, or `nil` for NULL; an unknown name is a decoding error.
+    /// The value of the column called `name`, or `nil` for NULL; an unknown name or a name two columns share is a
+    /// decoding error.
     public func decode<T: PostgresDecodable>(_ name: String, as type: Optional<T>.Type) throws -> T? {
         try decode(index(of: name), as: Optional<T>.self)
     }
@@ -63,6 +64,13 @@ public struct PostgresRow: Sendable {
             throw PostgresError(
                 kind: .decoding,
                 message: "no column named \"\(name)\"; the result has \(columns.map { "\"\($0)\"" }.joined(separator: ", "))",
+                column: name
+            )
+        }
+        guard !columns[(index + 1)...].contains(name) else {
+            throw PostgresError(
+                kind: .decoding,
+                message: "more than one column is named \"\(name)\": give each its own name with AS",
                 column: name
             )
         }

@@ -57,7 +57,8 @@ struct DeliveryCommandTests {
         let added = try Executables.ledgerctl("standing-orders", "add", "--card", card, "--restaurant", code, "--weekdays", "1;2;3;4;5",
                                               "--meal", "lunch", "--from", day(0), "--until", day(40))
         #expect(added.status == 0, "\(added.stderr)")
-        let id = try #require(added.stdout.split(separator: " ").dropFirst(3).first.map { String($0.dropLast()) })
+        let idWithColon = added.stdout.split(separator: " ").dropFirst(3).first
+        let id = String(try #require(idWithColon).dropLast())
         #expect(added.stdout.hasPrefix("registered standing order \(id):"))
         let overlap = try Executables.ledgerctl("standing-orders", "add", "--card", card, "--restaurant", code, "--weekdays", "3",
                                                 "--meal", "lunch", "--from", day(7))
@@ -150,18 +151,22 @@ struct DeliveryCommandTests {
         }
         let list = try await daemon.request("GET", "/v1/deliveries?date=\(today)", token: token)
         #expect(list.status == 200)
-        #expect(deliveries.allSatisfy { list.body.contains($0) })
+        let missing = deliveries.filter { !list.body.contains($0) }
+        #expect(missing.isEmpty)
         #expect(try await daemon.request("GET", "/metrics").body.contains("ledger_welfare_alerts_open"))
 
         // The warning names the alert and the masked card, never the person.
-        let warning = try #require(daemon.log.split(separator: "\n").first { $0.contains("welfare alert raised") && $0.contains("****\(card.suffix(4))") })
+        let raisedLine = daemon.log.split(separator: "\n").first { $0.contains("welfare alert raised") && $0.contains("****\(card.suffix(4))") }
+        let warning = try #require(raisedLine)
         #expect(warning.contains("warning"))
         #expect(!warning.contains(card) && !warning.contains(name) && !warning.contains("13912345678"))
-        let alertID = try #require(warning.split(separator: " ").first { $0.hasPrefix("ledger.alert_id=") }?.split(separator: "=").last.map(String.init))
+        let alertField = warning.split(separator: " ").first { $0.hasPrefix("ledger.alert_id=") }
+        let alertID = String(try #require(alertField?.split(separator: "=").last))
 
         let alerts = try Executables.ledgerctl("alerts", "list")
         #expect(alerts.status == 0)
-        let block = try #require(alerts.stdout.components(separatedBy: "\n\n").first { $0.contains(card) })
+        let cardBlock = alerts.stdout.components(separatedBy: "\n\n").first { $0.contains(card) }
+        let block = try #require(cardBlock)
         #expect(block.hasPrefix("alert \(alertID)  raised "))
         #expect(block.contains("not_home_twice"))
         #expect(block.contains(name) && block.contains("13912345678") && block.contains("9 Quiet Lane, Flat 1"))
@@ -182,7 +187,8 @@ struct DeliveryCommandTests {
 
         let summary = try Executables.ledgerctl("deliveries", "summary", "--period", String(today.prefix(7)))
         #expect(summary.status == 0)
-        let line = try #require(summary.stdout.split(separator: "\n").first { $0.hasPrefix(code) })
+        let restaurantLine = summary.stdout.split(separator: "\n").first { $0.hasPrefix(code) }
+        let line = try #require(restaurantLine)
         #expect(line.split(separator: " ").map(String.init) == [code, "2", "0", "2", "0", "1"])
         #expect(summary.stdout.contains("TOTAL"))
         #expect(try Executables.ledgerctl("deliveries", "summary", "--period", "2031-13").status != 0)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the debug `ledgerctl` and `ledgerd` that `swift build` made, with a given environment.
@@ -13,11 +14,7 @@ enum Executables {
     }
 
     static func databaseURL() throws -> String {
-        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-            Issue.record("DATABASE_URL is not set: run ./scripts/test, which starts a private PostgreSQL")
-            throw CancellationError()
-        }
-        return url
+        try TestDatabase.url()
     }
 
     struct Outcome {

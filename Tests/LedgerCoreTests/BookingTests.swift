@@ -11,24 +11,28 @@ import Testing
         { period in closed[period.description].map { .closed(at: instant($0)) } ?? .open }
     }
 
-    @Test func openPeriodTakesTheEntryOnTime() {
+    @Test("an open period takes the entry on time")
+    func openPeriodTakesTheEntryOnTime() {
         let decision = policy.book(occurredAt: evening, now: instant("2024-04-01T00:10:00+08:00"), periodStatus: statuses([:]))
         #expect(decision == .book(period: period("2024-03"), late: false))
     }
 
-    @Test func periodIsReckonedInThePolicysZone() {
+    @Test("the period is reckoned in the policy's time zone")
+    func periodIsReckonedInThePolicysZone() {
         let decision = BookingPolicy(timeZone: utc)
             .book(occurredAt: instant("2024-04-01T00:10:00+08:00"), now: instant("2024-04-01T00:20:00+08:00"), periodStatus: statuses([:]))
         #expect(decision == .book(period: period("2024-03"), late: false))
     }
 
-    @Test func closedPeriodWithinTheWindowBooksLateIntoTheNext() {
+    @Test("a period closed within the late window books the entry late into the next")
+    func closedPeriodWithinTheWindowBooksLateIntoTheNext() {
         let closed = statuses(["2024-03": "2024-04-05T10:00:00+08:00"])
         let decision = policy.book(occurredAt: evening, now: instant("2024-04-20T09:00:00+08:00"), periodStatus: closed)
         #expect(decision == .book(period: period("2024-04"), late: true))
     }
 
-    @Test func windowEndIsInclusive() {
+    @Test("the late window's end is inclusive")
+    func windowEndIsInclusive() {
         let closed = statuses(["2024-03": "2024-04-05T10:00:00+08:00"])
         let atEnd = instant("2024-05-05T10:00:00+08:00")  // 30 days after the close
         #expect(policy.book(occurredAt: evening, now: atEnd, periodStatus: closed) == .book(period: period("2024-04"), late: true))
@@ -40,7 +44,8 @@ import Testing
                 == .tooLate(closedAt: instant("2024-04-05T10:00:00+08:00")))
     }
 
-    @Test func skipsPeriodsClosedSince() {
+    @Test("a late entry skips periods closed since, into the next open one")
+    func skipsPeriodsClosedSince() {
         let closed = statuses([
             "2024-03": "2024-04-30T10:00:00+08:00",
             "2024-04": "2024-05-02T10:00:00+08:00",
@@ -50,14 +55,16 @@ import Testing
         #expect(decision == .book(period: period("2024-06"), late: true))
     }
 
-    @Test func windowCountsFromTheEntrysOwnPeriodClose() {
+    @Test("the late window counts from the close of the entry's own period")
+    func windowCountsFromTheEntrysOwnPeriodClose() {
         // April closed recently, but March closed more than 30 days ago.
         let closed = statuses(["2024-03": "2024-04-05T10:00:00+08:00", "2024-04": "2024-05-30T10:00:00+08:00"])
         let decision = policy.book(occurredAt: evening, now: instant("2024-06-01T09:00:00+08:00"), periodStatus: closed)
         #expect(decision == .tooLate(closedAt: instant("2024-04-05T10:00:00+08:00")))
     }
 
-    @Test func lateWindowIsConfigurable() {
+    @Test("the late window is configurable")
+    func lateWindowIsConfigurable() {
         let weekly = BookingPolicy(timeZone: shanghai, lateWindow: .seconds(7 * 86_400))
         let closed = statuses(["2024-03": "2024-04-05T10:00:00+08:00"])
         #expect(
@@ -68,7 +75,8 @@ import Testing
                 == .tooLate(closedAt: instant("2024-04-05T10:00:00+08:00")))
     }
 
-    @Test func refusesTimesTooFarAhead() {
+    @Test("times too far ahead of the clock are refused")
+    func refusesTimesTooFarAhead() {
         let now = instant("2024-03-31T23:25:00+08:00")
         let open = statuses([:])
         let onTime = BookingDecision.book(period: period("2024-03"), late: false)
@@ -82,13 +90,15 @@ import Testing
         #expect(strict.book(occurredAt: now.addingTimeInterval(1), now: now, periodStatus: open) == .clockSkew)
     }
 
-    @Test func skewIsJudgedBeforeThePeriod() {
+    @Test("clock skew is judged before the period")
+    func skewIsJudgedBeforeThePeriod() {
         let closed = statuses(["2024-03": "2024-01-01T00:00:00+08:00"])
         let now = instant("2024-03-31T23:00:00+08:00")
         #expect(policy.book(occurredAt: evening, now: now, periodStatus: closed) == .clockSkew)
     }
 
-    @Test func theWindowRunsFromTheProgrammesFirstLocalDayToTheClockPlusSkew() {
+    @Test("the accepted window runs from the programme's first local day to the clock plus the skew")
+    func theWindowRunsFromTheProgrammesFirstLocalDayToTheClockPlusSkew() {
         let now = instant("2024-04-20T09:00:00+08:00")
         #expect(policy.refusal(of: instant("2023-01-01T00:00:00+08:00"), now: now) == nil)
         #expect(policy.refusal(of: instant("2022-12-31T23:59:59+08:00"), now: now) == .beforeProgrammeStart)

@@ -11,35 +11,39 @@ import Testing
             .filter { pair in !legal.contains { $0 == pair } }
     }
 
-    @Test func illegalListCoversTheRest() {
+    @Test("the invalid moves listed are all 21 the legal ones leave")
+    func illegalListCoversTheRest() {
         #expect(Self.illegal.count == 21)
     }
 
-    @Test func requestedMayBeDispatchedOrCancelledWithoutWellness() throws {
+    @Test("a requested delivery may be dispatched or cancelled, without wellness")
+    func requestedMayBeDispatchedOrCancelledWithoutWellness() throws {
         #expect(try DeliveryTransition.apply(from: .requested, to: .dispatched, wellness: nil) == .dispatched)
         #expect(try DeliveryTransition.apply(from: .requested, to: .cancelled, wellness: nil) == .cancelled)
     }
 
-    @Test(arguments: [DeliveryStatus.delivered, .failed], Wellness.allCases)
+    @Test(
+        "a dispatched delivery ends delivered or failed, with wellness",
+        arguments: [DeliveryStatus.delivered, .failed], Wellness.allCases)
     func dispatchedEndsDeliveredOrFailedWithWellness(to: DeliveryStatus, wellness: Wellness) throws {
         #expect(try DeliveryTransition.apply(from: .dispatched, to: to, wellness: wellness) == to)
     }
 
-    @Test(arguments: [DeliveryStatus.delivered, .failed])
+    @Test("delivered and failed need a wellness observation", arguments: [DeliveryStatus.delivered, .failed])
     func deliveredAndFailedNeedWellness(to: DeliveryStatus) {
         #expect(throws: DomainError.wellnessRequired(status: to)) {
             try DeliveryTransition.apply(from: .dispatched, to: to, wellness: nil)
         }
     }
 
-    @Test(arguments: [DeliveryStatus.dispatched, .cancelled])
+    @Test("the other statuses take no wellness observation", arguments: [DeliveryStatus.dispatched, .cancelled])
     func otherStatusesTakeNoWellness(to: DeliveryStatus) {
         #expect(throws: DomainError.wellnessNotAllowed(status: to)) {
             try DeliveryTransition.apply(from: .requested, to: to, wellness: .ok)
         }
     }
 
-    @Test(arguments: illegal)
+    @Test("every other move is an invalid transition", arguments: illegal)
     func everyOtherMoveIsInvalid(from: DeliveryStatus, to: DeliveryStatus) {
         for wellness in [nil] + Wellness.allCases.map(Optional.some) {
             #expect(throws: DomainError.invalidTransition(from: from, to: to)) {

@@ -21,14 +21,16 @@ func card(
 @Suite struct MealEligibilityTests {
     let today = day("2024-03-31")
 
-    @Test func activeCardWithOpenValidityIsEligible() {
+    @Test("an active card with open validity is eligible for meals")
+    func activeCardWithOpenValidityIsEligible() {
         for category in CardCategory.allCases {
             #expect(Eligibility.meal(card: card(category), on: today) == .eligible)
         }
         #expect(Eligibility.meal(card: card(), on: today).isEligible)
     }
 
-    @Test func suspendedAndRevokedCardsAreInactive() {
+    @Test("suspended and revoked cards are inactive")
+    func suspendedAndRevokedCardsAreInactive() {
         let suspended = Eligibility.meal(card: card(status: .suspended), on: today)
         #expect(suspended == .ineligible(.cardSuspended))
         #expect(MealIneligibility.cardSuspended.apiCode == "card_inactive")
@@ -37,33 +39,38 @@ func card(
         #expect(!suspended.isEligible)
     }
 
-    @Test func validityBoundsAreInclusive() {
+    @Test("a card's validity bounds are inclusive")
+    func validityBoundsAreInclusive() {
         #expect(Eligibility.meal(card: card(from: "2024-03-31"), on: today) == .eligible)
         #expect(Eligibility.meal(card: card(until: "2024-03-31"), on: today) == .eligible)
         #expect(Eligibility.meal(card: card(from: "2024-03-31", until: "2024-03-31"), on: today) == .eligible)
     }
 
-    @Test func beforeValidFromIsNotYetValid() {
+    @Test("a card before its valid_from is not yet valid")
+    func beforeValidFromIsNotYetValid() {
         let result = Eligibility.meal(card: card(from: "2024-04-01"), on: today)
         #expect(result == .ineligible(.notYetValid(validFrom: day("2024-04-01"))))
         #expect(MealIneligibility.notYetValid(validFrom: day("2024-04-01")).apiCode == "card_inactive")
     }
 
-    @Test func afterValidUntilIsExpired() {
+    @Test("a card after its valid_until is expired")
+    func afterValidUntilIsExpired() {
         let reason = MealIneligibility.expired(validUntil: day("2024-03-30"))
         #expect(Eligibility.meal(card: card(until: "2024-03-30"), on: today) == .ineligible(reason))
         #expect(reason.apiCode == "card_expired")
         #expect(reason.message.contains("2024-03-30"))
     }
 
-    @Test func statusOutranksValidity() {
+    @Test("the card's status outranks its validity dates")
+    func statusOutranksValidity() {
         #expect(Eligibility.meal(card: card(status: .revoked, until: "2020-01-01"), on: today) == .ineligible(.cardRevoked))
         #expect(Eligibility.meal(card: card(status: .suspended, from: "2025-01-01"), on: today) == .ineligible(.cardSuspended))
     }
 }
 
 @Suite struct AgeTests {
-    @Test func countsCompletedYears() {
+    @Test("age counts completed years")
+    func countsCompletedYears() {
         #expect(Eligibility.age(born: day("1944-03-31"), on: day("2024-03-31")) == 80)
         #expect(Eligibility.age(born: day("1944-03-31"), on: day("2024-03-30")) == 79)
         #expect(Eligibility.age(born: day("1944-03-31"), on: day("2025-03-30")) == 80)
@@ -71,7 +78,8 @@ func card(
         #expect(Eligibility.age(born: day("2024-01-01"), on: day("2024-01-01")) == 0)
     }
 
-    @Test func leapDayBirthdaysFallOnFirstMarchInCommonYears() {
+    @Test("a leap-day birthday falls on the first of March in common years")
+    func leapDayBirthdaysFallOnFirstMarchInCommonYears() {
         let born = day("1944-02-29")
         #expect(Eligibility.age(born: born, on: day("2023-02-28")) == 78)
         #expect(Eligibility.age(born: born, on: day("2023-03-01")) == 79)
@@ -83,14 +91,16 @@ func card(
 }
 
 @Suite struct DeliveryEligibilityTests {
-    @Test func veteranTurning80ThatDayIsEligible() {
+    @Test("a veteran turning 80 that day is eligible for delivery")
+    func veteranTurning80ThatDayIsEligible() {
         let veteran = card(born: "1944-03-31")
         #expect(Eligibility.delivery(card: veteran, on: day("2024-03-31")) == .eligible)
         #expect(Eligibility.delivery(card: veteran, on: day("2024-03-31")).isEligible)
         #expect(Eligibility.delivery(card: veteran, on: day("2024-03-30")) == .ineligible(.tooYoung(age: 79, minimumAge: 80)))
     }
 
-    @Test func leapDayVeteranQualifiesOnFirstMarchOfACommonYear() {
+    @Test("a leap-day veteran qualifies on the first of March of a common year")
+    func leapDayVeteranQualifiesOnFirstMarchOfACommonYear() {
         let veteran = card(born: "1944-02-29")
         #expect(Eligibility.delivery(card: veteran, on: day("2024-02-28")) == .ineligible(.tooYoung(age: 79, minimumAge: 80)))
         #expect(Eligibility.delivery(card: veteran, on: day("2024-02-29")) == .eligible)
@@ -100,13 +110,15 @@ func card(
         #expect(Eligibility.delivery(card: veteran, on: day("2025-03-01"), minimumAge: 81) == .eligible)
     }
 
-    @Test func minimumAgeIsConfigurable() {
+    @Test("the minimum age for delivery is configurable")
+    func minimumAgeIsConfigurable() {
         let veteran = card(born: "1950-01-01")
         #expect(Eligibility.delivery(card: veteran, on: day("2024-06-01")) == .ineligible(.tooYoung(age: 74, minimumAge: 80)))
         #expect(Eligibility.delivery(card: veteran, on: day("2024-06-01"), minimumAge: 74) == .eligible)
     }
 
-    @Test func onlyVeterans() {
+    @Test("only veterans get free delivery")
+    func onlyVeterans() {
         for category in [CardCategory.activeServiceman, .specialCare] {
             let result = Eligibility.delivery(card: card(category, born: "1930-01-01"), on: day("2024-03-31"))
             #expect(result == .ineligible(.notVeteran(category)))
@@ -114,7 +126,8 @@ func card(
         #expect(DeliveryIneligibility.notVeteran(.specialCare).apiCode == "not_eligible")
     }
 
-    @Test func cardMustBeUsableThatDay() {
+    @Test("the card must be usable on the day of the delivery")
+    func cardMustBeUsableThatDay() {
         let today = day("2024-03-31")
         #expect(
             Eligibility.delivery(card: card(status: .suspended, born: "1930-01-01"), on: today)
@@ -128,7 +141,8 @@ func card(
         #expect(Eligibility.delivery(card: card(born: "1930-01-01", until: "2024-03-31"), on: today) == .eligible)
     }
 
-    @Test func needsABirthDate() {
+    @Test("delivery eligibility needs a birth date")
+    func needsABirthDate() {
         #expect(Eligibility.delivery(card: card(born: nil), on: day("2024-03-31")) == .ineligible(.noBirthDate))
         #expect(DeliveryIneligibility.noBirthDate.apiCode == "not_eligible")
         #expect(DeliveryIneligibility.tooYoung(age: 79, minimumAge: 80).apiCode == "not_eligible")
@@ -136,7 +150,8 @@ func card(
 }
 
 @Suite struct DailyLimitTests {
-    @Test func defaultAllowsThreeMealsADay() {
+    @Test("the default daily limit allows three meals a day")
+    func defaultAllowsThreeMealsADay() {
         let limit = DailyLimit()
         #expect(limit.maxMeals == 3)
         #expect(limit.allows(mealsSoFar: 0))
@@ -145,7 +160,8 @@ func card(
         #expect(!limit.allows(mealsSoFar: 4))
     }
 
-    @Test func limitIsConfigurable() {
+    @Test("the daily limit is configurable")
+    func limitIsConfigurable() {
         #expect(DailyLimit(maxMeals: 1).allows(mealsSoFar: 0))
         #expect(!DailyLimit(maxMeals: 1).allows(mealsSoFar: 1))
         #expect(!DailyLimit(maxMeals: 0).allows(mealsSoFar: 0))

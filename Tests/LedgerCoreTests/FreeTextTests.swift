@@ -9,12 +9,14 @@ import Testing
         #expect(throws: DomainError.controlCharacter) { try FreeText.checked(text, length: 0...500) }
     }
 
-    @Test func lineBreaksAndTabsAreKeptInside() throws {
+    @Test("line breaks and tabs inside free text are kept")
+    func lineBreaksAndTabsAreKeptInside() throws {
         #expect(try FreeText.checked("  rang twice\r\nthen knocked\t(back door) \n", length: 0...500)
             == "rang twice\r\nthen knocked\t(back door)")
     }
 
-    @Test func lengthIsCountedOnTheTrimmedText() throws {
+    @Test("free text's length is counted on the trimmed text")
+    func lengthIsCountedOnTheTrimmedText() throws {
         #expect(throws: DomainError.textLength(allowed: 1...5)) { try FreeText.checked("   \n ", length: 1...5) }
         #expect(throws: DomainError.textLength(allowed: 1...5)) { try FreeText.checked("abcdef", length: 1...5) }
         #expect(try FreeText.checked(" 拾伍元整 ", length: 1...5) == "拾伍元整")

@@ -3,23 +3,25 @@ import LedgerCore
 import Testing
 
 @Suite struct RateTests {
-    @Test(arguments: [Int32(1), 7500, 8000, 8499, 8500])
+    @Test("rates from 1 up to 8500 bp are accepted", arguments: [Int32(1), 7500, 8000, 8499, 8500])
     func acceptsRatesUpTo8500(basisPoints: Int32) throws {
         #expect(try Rate(basisPoints: basisPoints).basisPoints == basisPoints)
     }
 
-    @Test(arguments: [Int32(8501), 10_000, 0, -1, Int32.min, Int32.max])
+    @Test("rates outside 1 to 8500 bp are refused", arguments: [Int32(8501), 10_000, 0, -1, Int32.min, Int32.max])
     func refusesRatesOutside1To8500(basisPoints: Int32) {
         #expect(throws: DomainError.rateOutOfRange(basisPoints: basisPoints)) {
             try Rate(basisPoints: basisPoints)
         }
     }
 
-    @Test func maximumIs8500() {
+    @Test("the highest rate is 8500 bp")
+    func maximumIs8500() {
         #expect(Rate.maximum.basisPoints == 8500)
     }
 
-    @Test func codesAsABareNumberAndValidatesOnDecoding() throws {
+    @Test("a rate codes as a bare number and is validated on decoding")
+    func codesAsABareNumberAndValidatesOnDecoding() throws {
         let encoded = try JSONEncoder().encode([try Rate(basisPoints: 8000)])
         #expect(String(decoding: encoded, as: UTF8.self) == "[8000]")
         #expect(try JSONDecoder().decode([Rate].self, from: Data("[7500]".utf8)) == [try Rate(basisPoints: 7500)])
@@ -55,7 +57,7 @@ import Testing
         (8499, 10_000, 8499, 1501),
     ]
 
-    @Test(arguments: cases)
+    @Test("the payable rounds half up", arguments: cases)
     func payableRoundsHalfUp(rate: Int32, gross: Int64, payable: Int64, discount: Int64) throws {
         let price = try Pricing.price(gross: gross, rate: Rate(basisPoints: rate))
         #expect(price.gross == gross)
@@ -63,14 +65,15 @@ import Testing
         #expect(price.discount == discount)
     }
 
-    @Test(arguments: [Int64(0), -1, 1_000_001, Int64.max])
+    @Test("a gross outside 1 to 1,000,000 fen is refused", arguments: [Int64(0), -1, 1_000_001, Int64.max])
     func refusesGrossOutside1To1000000(gross: Int64) {
         #expect(throws: DomainError.grossOutOfRange(gross: gross)) {
             try Pricing.price(gross: gross, rate: Rate.maximum)
         }
     }
 
-    @Test func terminalPayableMustMatchWhenSent() throws {
+    @Test("a payable the terminal sends must match the server's")
+    func terminalPayableMustMatchWhenSent() throws {
         let price = try Pricing.price(gross: 10, rate: Rate.maximum)
         try price.checkPayable(nil)
         try price.checkPayable(9)

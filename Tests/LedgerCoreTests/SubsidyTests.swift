@@ -13,14 +13,16 @@ import Testing
         #expect(amount.capped == capped)
     }
 
-    @Test func uncappedIsShareOfDiscountsPlusFees() {
+    @Test("uncapped, the subsidy is the share of the discounts plus the delivery fees")
+    func uncappedIsShareOfDiscountsPlusFees() {
         // 12345 × 50% = 6172.5 → 6173; 10 × 500 = 5000.
         expectAmount(
             Subsidy.compute(discountFen: 12_345, deliveriesDelivered: 10, terms: terms()),
             discount: 6173, delivery: 5000, total: 11_173, capped: false)
     }
 
-    @Test func roundsHalfUpOnceOnTheMonthlyTotal() {
+    @Test("the subsidy rounds half up once, on the monthly total")
+    func roundsHalfUpOnceOnTheMonthlyTotal() {
         // 1 × 33.33% = 0.3333 → 0; 2 × 33.33% = 0.6666 → 1; 15 × 33.33% = 4.9995 → 5.
         expectAmount(Subsidy.compute(discountFen: 1, deliveriesDelivered: 0, terms: terms(share: 3333)), discount: 0, delivery: 0, total: 0, capped: false)
         expectAmount(Subsidy.compute(discountFen: 2, deliveriesDelivered: 0, terms: terms(share: 3333)), discount: 1, delivery: 0, total: 1, capped: false)
@@ -29,20 +31,23 @@ import Testing
         expectAmount(Subsidy.compute(discountFen: 10_001, deliveriesDelivered: 3, terms: terms(share: 0, fee: 0)), discount: 0, delivery: 0, total: 0, capped: false)
     }
 
-    @Test func hugeTotalsDoNotOverflow() {
+    @Test("huge totals do not overflow")
+    func hugeTotalsDoNotOverflow() {
         // 9e18 × 5000 would overflow Int64; the subsidy itself does not.
         expectAmount(
             Subsidy.compute(discountFen: 9_000_000_000_000_000_001, deliveriesDelivered: 0, terms: terms(share: 5000)),
             discount: 4_500_000_000_000_000_001, delivery: 0, total: 4_500_000_000_000_000_001, capped: false)
     }
 
-    @Test func capComesOffDeliveriesFirst() {
+    @Test("the monthly cap comes off the deliveries first")
+    func capComesOffDeliveriesFirst() {
         expectAmount(
             Subsidy.compute(discountFen: 12_345, deliveriesDelivered: 10, terms: terms(cap: 10_000)),
             discount: 6173, delivery: 3827, total: 10_000, capped: true)
     }
 
-    @Test func capBelowTheDiscountPartTakesAllDeliveriesThenDiscounts() {
+    @Test("a cap below the discount part takes all deliveries, then discounts")
+    func capBelowTheDiscountPartTakesAllDeliveriesThenDiscounts() {
         expectAmount(
             Subsidy.compute(discountFen: 12_345, deliveriesDelivered: 10, terms: terms(cap: 3000)),
             discount: 3000, delivery: 0, total: 3000, capped: true)
@@ -51,7 +56,8 @@ import Testing
             discount: 0, delivery: 0, total: 0, capped: true)
     }
 
-    @Test func capEqualToTheSumIsNotCapping() {
+    @Test("a cap equal to the sum caps nothing")
+    func capEqualToTheSumIsNotCapping() {
         expectAmount(
             Subsidy.compute(discountFen: 12_345, deliveriesDelivered: 10, terms: terms(cap: 11_173)),
             discount: 6173, delivery: 5000, total: 11_173, capped: false)
@@ -60,7 +66,8 @@ import Testing
             discount: 6173, delivery: 4999, total: 11_172, capped: true)
     }
 
-    @Test func termsAreValidated() throws {
+    @Test("subsidy terms are validated")
+    func termsAreValidated() throws {
         let from = day("2024-01-01")
         #expect(throws: DomainError.discountShareOutOfRange(basisPoints: -1)) {
             try SubsidyTerms(effectiveFrom: from, discountShareBP: -1, deliveryFeeFen: 0)
@@ -78,7 +85,8 @@ import Testing
         #expect(try SubsidyTerms(effectiveFrom: from, discountShareBP: 10_000, deliveryFeeFen: 0).discountShareBP == 10_000)
     }
 
-    @Test func termsInForceOnThePeriodsFirstDayGovern() {
+    @Test("the terms in force on the period's first day govern it")
+    func termsInForceOnThePeriodsFirstDayGovern() {
         let january = terms(share: 1000, from: "2024-01-01")
         let march = terms(share: 2000, from: "2024-03-01")
         let midMarch = terms(share: 3000, from: "2024-03-15")
@@ -92,7 +100,8 @@ import Testing
         #expect(Subsidy.termsInForce([], for: period("2024-03")) == nil)
     }
 
-    @Test func laterTermsWithTheSameStartWin() {
+    @Test("of terms with the same start, the later recorded wins")
+    func laterTermsWithTheSameStartWin() {
         let first = terms(share: 1000, from: "2024-03-01")
         let second = terms(share: 2000, from: "2024-03-01")
         #expect(Subsidy.termsInForce([first, second], for: period("2024-03")) == second)

@@ -6,7 +6,7 @@ import Testing
     /// 2024-03-31T15:30:00Z.
     let evening = Date(timeIntervalSince1970: 1_711_899_000)
 
-    @Test(arguments: [
+    @Test("any offset parses to the same instant", arguments: [
         "2024-03-31T23:30:00+08:00", "2024-03-31T15:30:00Z", "2024-03-31T15:30:00z", "2024-03-31t15:30:00Z",
         "2024-03-31T15:30:00+00:00", "2024-03-31T15:30:00-00:00", "2024-03-31T11:30:00-04:00",
         "2024-04-01T01:00:00+09:30", "2024-03-31T15:30:00.000Z",
@@ -15,7 +15,8 @@ import Testing
         #expect(try RFC3339.parse(text) == evening)
     }
 
-    @Test func keepsFractionsToTheMicrosecond() throws {
+    @Test("fractions are kept to the microsecond")
+    func keepsFractionsToTheMicrosecond() throws {
         #expect(try RFC3339.parse("2024-03-31T15:30:00.5Z") == evening.addingTimeInterval(0.5))
         let micro = try RFC3339.parse("2024-03-31T15:30:00.123456Z")
         #expect(RFC3339.format(micro, in: utc) == "2024-03-31T15:30:00.123456Z")
@@ -24,13 +25,14 @@ import Testing
         #expect(RFC3339.format(try RFC3339.parse("2024-03-31T15:30:00.000001Z"), in: utc) == "2024-03-31T15:30:00.000001Z")
     }
 
-    @Test func handlesInstantsBeforeTheEpoch() throws {
+    @Test("instants before the epoch are handled")
+    func handlesInstantsBeforeTheEpoch() throws {
         let date = try RFC3339.parse("1969-12-31T23:59:59.5Z")
         #expect(date == Date(timeIntervalSince1970: -0.5))
         #expect(RFC3339.format(date, in: utc) == "1969-12-31T23:59:59.500000Z")
     }
 
-    @Test(arguments: [
+    @Test("text without an offset, or with garbage, is refused", arguments: [
         "2024-03-31T23:30:00",  // no offset
         "2024-03-31T23:30:00.5",  // no offset
         "2024-03-31 23:30:00+08:00",  // space for T
@@ -45,7 +47,8 @@ import Testing
         #expect(throws: DomainError.invalidTimestamp(text: text)) { try RFC3339.parse(text) }
     }
 
-    @Test func formatsWithTheZonesOffset() throws {
+    @Test("a time formats with its zone's offset")
+    func formatsWithTheZonesOffset() throws {
         #expect(RFC3339.format(evening, in: shanghai) == "2024-03-31T23:30:00+08:00")
         #expect(RFC3339.format(evening, in: utc) == "2024-03-31T15:30:00Z")
         let newYork = try #require(TimeZone(identifier: "America/New_York"))
@@ -56,7 +59,8 @@ import Testing
         #expect(RFC3339.format(evening.addingTimeInterval(0.25), in: shanghai) == "2024-03-31T23:30:00.250000+08:00")
     }
 
-    @Test func formatThenParseIsTheSameInstant() throws {
+    @Test("formatting then parsing gives the same instant")
+    func formatThenParseIsTheSameInstant() throws {
         let samples = ["2024-03-31T23:30:00.000001+08:00", "2024-12-31T23:59:59.999999+08:00", "2000-02-29T00:00:00Z"]
         for text in samples {
             let date = try RFC3339.parse(text)

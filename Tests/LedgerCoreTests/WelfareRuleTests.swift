@@ -2,7 +2,7 @@ import LedgerCore
 import Testing
 
 @Suite struct WelfareRuleTests {
-    @Test(arguments: [
+    @Test("these observations raise an alert", arguments: [
         [Wellness.concern], [.ok, .concern], [.notHome, .concern], [.notHome, .notHome], [.ok, .notHome, .notHome],
         [.concern, .notHome, .notHome],
     ])
@@ -10,7 +10,7 @@ import Testing
         #expect(WelfareRule.shouldRaiseAlert(recentObservations: observations))
     }
 
-    @Test(arguments: [
+    @Test("these observations raise no alert", arguments: [
         [], [Wellness.ok], [.notHome], [.concern, .ok], [.concern, .notHome], [.notHome, .ok], [.notHome, .ok, .notHome],
         [.notHome, .concern, .notHome], [.notHome, .notHome, .ok],
     ])

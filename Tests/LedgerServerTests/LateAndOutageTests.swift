@@ -6,6 +6,7 @@ import LedgerServer
 import LedgerStore
 import Logging
 import Postgres
+import TestSupport
 import Testing
 
 @Suite("late entries and outages")

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import LedgerStore
 import Postgres
+import TestSupport
 import Testing
 
 /// Issue 12, item 1: one input the database would refuse must never fail its neighbours, nor tell a terminal to retry
@@ -18,7 +19,8 @@ struct PoisonInputTests {
                          mealBody(card: card, gross: 3000), mealBody(card: card, gross: 4000)]
             let answer = try await client.call(.post, "/v1/meals/batch", token: world.token, body: ["meals": meals])
             let results = try #require(answer["results"] as? [[String: Any]])
-            #expect(results.map { $0["status"] as? Int } == [201, 422, 201, 201])
+            let statusCodes = results.map { $0["status"] as? Int }
+            #expect(statusCodes == [201, 422, 201, 201])
             #expect(results[1]["error"] as? String == "clock_skew")
             #expect(results[1]["field"] as? String == "occurred_at")
 
@@ -69,7 +71,7 @@ struct PoisonInputTests {
         }
         let periods = try TestDatabase.withConnection { db in
             try db.query("SELECT period FROM ledger.periods WHERE period IN ('2027-02', '0003-03', '7777-07')").map {
-                try $0.decode(0, as: String.self)
+                try $0.onlyValue(as: String.self)
             }
         }
         #expect(periods.isEmpty)
@@ -131,7 +133,8 @@ struct PoisonInputTests {
                          mealBody(card: card, gross: 3000)]
             let answer = try await client.call(.post, "/v1/meals/batch", token: world.token, body: ["meals": meals])
             let results = try #require(answer["results"] as? [[String: Any]])
-            #expect(results.map { $0["status"] as? Int } == [201, 201, 400, 201])
+            let statusCodes = results.map { $0["status"] as? Int }
+            #expect(statusCodes == [201, 201, 400, 201])
             #expect(results[2]["error"] as? String == "validation_failed")
             let single = try await client.call(.post, "/v1/meals", token: world.token, body: mealBody(card: poisoned))
             #expect(single.status == .badRequest)
@@ -172,8 +175,10 @@ struct PoisonInputTests {
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(statuses.filter { $0.0 }.allSatisfy { $0.1 == .created })
-            #expect(statuses.filter { !$0.0 }.allSatisfy { $0.1.code / 100 == 4 })
+            let validNotCreated = statuses.filter { $0.0 && $0.1 != .created }
+            let garbageNotRefused = statuses.filter { !$0.0 && $0.1.code / 100 != 4 }
+            #expect(validNotCreated.isEmpty)
+            #expect(garbageNotRefused.isEmpty)
         }
         #expect(try restaurantEntryCount(world.restaurant) == valid.count)
     }

@@ -8,39 +8,8 @@ import Logging
 import NIOCore
 import Postgres
 import Synchronization
+import TestSupport
 import Testing
-
-/// The database every test of this target uses: the private cluster that `./scripts/test` starts.
-/// Without `DATABASE_URL` the tests fail and say why; they never skip.
-enum TestDatabase {
-    static var url: String {
-        get throws {
-            guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-                Issue.record("DATABASE_URL is not set: run ./scripts/test, which starts a private PostgreSQL")
-                throw TestSetupError()
-            }
-            return url
-        }
-    }
-
-    /// Migrates the test database (a no-op once done); the migrator's advisory lock makes parallel tests wait.
-    static func migrated() throws -> String {
-        let url = try url
-        let db = try PostgresConnection.connect(url, logger: Logger(label: "test"))
-        defer { db.close() }
-        try Migrator(migrations: Migration.load(from: Migration.defaultDirectory()), logger: Logger(label: "test")).migrate(db)
-        return url
-    }
-
-    /// Runs `body` on a fresh superuser connection to the migrated test database.
-    static func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        let db = try PostgresConnection.connect(try migrated(), logger: Logger(label: "test"))
-        defer { db.close() }
-        return try body(db)
-    }
-}
-
-struct TestSetupError: Error {}
 
 /// A settable clock for tests of time rules.
 final class TestClock: Sendable {
@@ -64,7 +33,7 @@ struct TestWorld {
     static func make(rate: Int32 = 8500, now: String = "2031-05-10T12:00:00+08:00", dailyLimit: Int = 3) throws -> TestWorld {
         let url = try TestDatabase.migrated()
         let clock = TestClock(now)
-        let pool = PostgresPool(configuration: .init(conninfo: url, maxConnections: 4), logger: Logger(label: "test"))
+        let pool = PostgresPool(configuration: .init(conninfo: url, maxConnections: 4), logger: TestDatabase.logger)
         let settings = LedgerSettings(booking: BookingPolicy(timeZone: shanghai), dailyLimit: DailyLimit(maxMeals: dailyLimit))
         let ledger = Ledger(pool: pool, settings: settings, clock: { clock.now })
         let (restaurant, token) = try addRestaurant(rate: rate)
@@ -146,7 +115,7 @@ func mealBody(card: String, at occurredAt: String = "2031-05-10T11:30:00+08:00",
 /// Meals in the ledger for a card, voided ones included, counted straight from the table.
 func mealCount(card: String) throws -> Int {
     try TestDatabase.withConnection { db in
-        try db.query("SELECT count(*) FROM ledger.entries WHERE kind = 'meal' AND card_no = \(card)").single().decode(0, as: Int.self)
+        try db.query("SELECT count(*) FROM ledger.entries WHERE kind = 'meal' AND card_no = \(card)").single().onlyValue(as: Int.self)
     }
 }
 
@@ -155,7 +124,7 @@ func restaurantEntryCount(_ code: String) throws -> Int {
     try TestDatabase.withConnection { db in
         try db.query("""
             SELECT count(*) FROM ledger.entries e JOIN ledger.restaurants r ON r.id = e.restaurant_id WHERE r.code = \(code)
-            """).single().decode(0, as: Int.self)
+            """).single().onlyValue(as: Int.self)
     }
 }
 

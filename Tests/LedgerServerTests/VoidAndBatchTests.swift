@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import LedgerStore
+import TestSupport
 import Testing
 
 @Suite("voids, batches, cards and tokens")
@@ -82,7 +83,8 @@ struct VoidAndBatchTests {
             }
             let batch = try await client.call(.post, "/v1/meals/batch", token: otherToken, body: ["meals": [meal]])
             let results = try #require(batch["results"] as? [[String: Any]])
-            #expect(results.map { $0["status"] as? Int } == [404] && results.first?["error"] as? String == "not_found")
+            let statusCodes = results.map { $0["status"] as? Int }
+            #expect(statusCodes == [404] && results.first?["error"] as? String == "not_found")
 
             #expect(try restaurantEntryCount(world.restaurant) == 2 && restaurantEntryCount(other) == 1)
             #expect(try eventCount(delivery: deliveryID) == 1 && eventCount(delivery: try #require(otherDelivery["id"] as? String)) == 0)
@@ -106,8 +108,11 @@ struct VoidAndBatchTests {
             #expect(answer.status == .ok)
             let results = try #require(answer["results"] as? [[String: Any]])
             #expect(results.count == 5)
-            #expect(results.map { $0["status"] as? Int } == [201, 200, 400, 409, 404])
-            #expect(results.map { $0["id"] as? String } == [fresh["id"], earlier["id"], badType["id"], conflicting["id"], unknownCard["id"]].map { $0 as? String })
+            let statusCodes = results.map { $0["status"] as? Int }
+            let ids = results.map { $0["id"] as? String }
+            let sentIDs = [fresh["id"], earlier["id"], badType["id"], conflicting["id"], unknownCard["id"]].map { $0 as? String }
+            #expect(statusCodes == [201, 200, 400, 409, 404])
+            #expect(ids == sentIDs)
             #expect(results[2]["error"] as? String == "validation_failed")
             #expect(results[2]["field"] as? String == "gross_fen")
             #expect(results[3]["error"] as? String == "idempotency_conflict")

@@ -2,6 +2,7 @@ import Foundation
 @testable import LedgerStore
 import Logging
 import Postgres
+import TestSupport
 import Testing
 
 /// A migrated scratch database with a closed period (2031-04, reconciled and sealed) and an open one (2031-05):
@@ -28,9 +29,9 @@ struct AuditFixture {
     let mayDelivery = UUID()      // card 1, failed with a concern: a welfare alert
     let mayDelivery2 = UUID()     // card 2, requested
 
-    /// Runs `body` with a populated scratch database, then drops it.
+    /// Runs `body` with a migrated and populated scratch database, then drops it.
     static func with(_ body: (AuditFixture) throws -> Void) throws {
-        try ScratchDatabase.withScratch { scratch in
+        try ScratchDatabase.withScratch(migrated: true) { scratch in
             let db = try scratch.connect()
             defer { db.close() }
             let fixture = AuditFixture(scratch: scratch, db: db)
@@ -40,7 +41,6 @@ struct AuditFixture {
     }
 
     func populate() throws {
-        try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
         for code in ["R1", "R2"] {
             _ = try db.query("INSERT INTO ledger.restaurants (code, name, community, rate_bp) VALUES (\(code), \("Restaurant " + code), 'East', 8500)")
             _ = try db.query("""
@@ -141,34 +141,41 @@ struct AuditFixture {
 
     /// Runs `body` on a connection of a new LOGIN role granted `role`, with a random name; drops the role afterwards.
     func asLogin<T>(grantedRole role: String, _ body: (PostgresConnection) throws -> T) throws -> T {
-        let login = "t_" + role + "_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).lowercased()
-        try db.execute(script: "CREATE ROLE \(login) LOGIN IN ROLE \(role)")
-        defer { try? db.execute(script: "DROP OWNED BY \(login); DROP ROLE IF EXISTS \(login)") }
-        let connection = try PostgresConnection.connect(url(user: login), logger: ScratchDatabase.logger)
-        defer { connection.close() }
-        return try body(connection)
+        try scratch.withLogin(grantedRole: role) { url in
+            let connection = try PostgresConnection.connect(url, logger: TestDatabase.logger)
+            defer { connection.close() }
+            return try body(connection)
+        }
     }
 
-    /// The scratch database's URL with another user.
-    func url(user: String) -> String {
-        var components = URLComponents(string: scratch.url)!
-        components.user = user
-        components.password = nil
-        return components.string!
+    /// Expects `body` to fail with SQLSTATE `sqlState` and a message holding every one of `fragments`.
+    ///
+    /// Never write a closure inside the arguments of `#expect` or `#require`: Swift 6.3.1 then mixes it up with a
+    /// later closure of the same type in the same enclosing closure, which runs the first one's code instead of its
+    /// own (scripts/lib/check-test-closures refuses such code). Helpers like this one take the closure themselves.
+    static func expectRefusal(
+        _ sqlState: String, saying fragments: String..., note: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () throws -> Void
+    ) {
+        guard let error = refusal(sourceLocation: sourceLocation, body) else { return }
+        let prefix = note.map { "\($0): " } ?? ""
+        #expect(error.sqlState == sqlState, "\(prefix)\(error.message)", sourceLocation: sourceLocation)
+        for fragment in fragments {
+            #expect(error.message.contains(fragment), "\(error.message)", sourceLocation: sourceLocation)
+        }
     }
 
-    /// The SQLSTATE of the error `body` throws; nil (and an issue recorded) when it succeeds.
-    static func sqlState(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
+    /// The database's refusal of `body`; nil, with an issue recorded, when `body` succeeds or fails otherwise.
+    static func refusal(sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) -> PostgresError? {
         do {
             try body()
-            Issue.record("expected a refusal, but it succeeded", sourceLocation: sourceLocation)
-            return nil
+            Issue.record("expected the database to refuse, but it did not", sourceLocation: sourceLocation)
         } catch let error as PostgresError {
-            return error.sqlState
+            return error
         } catch {
             Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
-            return nil
         }
+        return nil
     }
 
     /// The queries of `sql/audit/examples.sql`, comments and psql's own commands (lines that start with `\`, and the

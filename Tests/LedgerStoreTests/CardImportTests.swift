@@ -2,6 +2,7 @@ import Foundation
 import LedgerCore
 @testable import LedgerStore
 import Postgres
+import TestSupport
 import Testing
 
 @Suite("cards import")
@@ -57,7 +58,7 @@ struct CardImportTests {
         try ScratchDatabase.withScratch { scratch in
             let db = try scratch.connect()
             defer { db.close() }
-            try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
+            try TestDatabase.migrate(db)
             let rows = (0..<5000).map { "CARD\(String(format: "%06d", $0)),持卡人 \($0),veteran,1940-01-01,,\"addr\ttab\\back\",East,active,," }
             #expect(try Cards.upsert(Cards.parseImport(rows.joined(separator: "\n")), on: db) == 5000)
             let updated = try Cards.parseImport("CARD000001,New Name,special_care,1950-01-01,,,,suspended,,")
@@ -66,7 +67,7 @@ struct CardImportTests {
             #expect(card.holderName == "New Name")
             #expect(card.card.status == .suspended)
             #expect(try Cards.find(CardNumber("CARD000002"), on: db)?.address == "addr\ttab\\back")
-            #expect(try db.query("SELECT count(*) FROM ledger.cards").single().decode(0, as: Int.self) == 5000)
+            #expect(try db.query("SELECT count(*) FROM ledger.cards").single().onlyValue(as: Int.self) == 5000)
         }
     }
 }

@@ -3,6 +3,7 @@ import LedgerCore
 @testable import LedgerStore
 import Logging
 import Postgres
+import TestSupport
 import Testing
 
 @Suite("database rules")
@@ -12,7 +13,7 @@ struct EntryRulesTests {
         try ScratchDatabase.withScratch { scratch in
             let db = try scratch.connect()
             defer { db.close() }
-            try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
+            try TestDatabase.migrate(db)
             _ = try Restaurants.add(code: "R1", name: "One", community: "C", rate: Rate(basisPoints: 8500), on: db)
             _ = try Terminals.add(restaurant: "R1", name: "till", on: db)
             let id = UUID()
@@ -44,7 +45,7 @@ struct EntryRulesTests {
                     #expect(error.message.contains("append-only"))
                 }
             }
-            #expect(try db.query("SELECT gross_fen FROM ledger.entries WHERE id = \(id)").single().decode(0, as: Int64.self) == 1000)
+            #expect(try db.query("SELECT gross_fen FROM ledger.entries WHERE id = \(id)").single().onlyValue(as: Int64.self) == 1000)
         }
     }
 
@@ -105,7 +106,7 @@ struct EntryRulesTests {
                     CROSS JOIN unnest(\(periods)::text[]) AS p(period)
                     """)
             }
-            func entryCount() throws -> Int { try db.query("SELECT count(*) FROM ledger.entries").single().decode(0, as: Int.self) }
+            func entryCount() throws -> Int { try db.query("SELECT count(*) FROM ledger.entries").single().onlyValue(as: Int.self) }
 
             do {
                 try insertMeals(periods: ["2031-05", "2031-04", "2031-05"])
@@ -137,7 +138,7 @@ struct EntryRulesTests {
         try withOneMeal { db, _ in
             let token = try Terminals.add(restaurant: "R1", name: "till-2", on: db)
             #expect(token.hasPrefix("ldg_") && token.count == 68)
-            let stored = try db.query("SELECT count(*) FROM ledger.terminals WHERE position(convert_to(\(token), 'UTF8') in token_sha256) > 0").single().decode(0, as: Int.self)
+            let stored = try db.query("SELECT count(*) FROM ledger.terminals WHERE position(convert_to(\(token), 'UTF8') in token_sha256) > 0").single().onlyValue(as: Int.self)
             #expect(stored == 0)
             #expect(try Terminals.authenticate(token: token, on: db)?.terminalName == "till-2")
             try Terminals.revoke(restaurant: "R1", name: "till-2", on: db)

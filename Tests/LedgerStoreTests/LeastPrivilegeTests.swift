@@ -3,6 +3,7 @@ import LedgerCore
 @testable import LedgerStore
 import Postgres
 import Synchronization
+import TestSupport
 import Testing
 
 /// Issue 12, items 4 and 5: what the daemon's role can write, held by the database (sql/0014), and lock keys that
@@ -31,13 +32,13 @@ struct LeastPrivilegeTests {
             try fixture.asLogin(grantedRole: "ledger_app") { app in
                 // The issue's reproductions: a period already closed with a made-up digest, and a meal at 1 bp with
                 // an unknown card, a revoked terminal and a discount of 999,900 fen.
-                #expect(AuditFixture.sqlState {
+                AuditFixture.expectRefusal("42501") {
                     _ = try app.query("""
                         INSERT INTO ledger.periods (period, status, closed_at, entries, digest)
                         VALUES ('2031-07', 'closed', now(), 0, 'not-a-digest')
                         """)
-                } == "42501")
-                #expect(AuditFixture.sqlState {
+                }
+                AuditFixture.expectRefusal("42501") {
                     _ = try app.query("""
                         INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
                             card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
@@ -45,7 +46,7 @@ struct LeastPrivilegeTests {
                                'preferential_card', 'veteran', '2031-05-20', 1000000, 1, 100, 999900
                         FROM ledger.terminals t LIMIT 1
                         """)
-                } == "42501")
+                }
 
                 for (rule, query) in [
                     ("unknown card", Self.postMeal(card: "NOSUCHCARD1")),
@@ -57,7 +58,7 @@ struct LeastPrivilegeTests {
                     ("late while its own period is open", Self.postMeal(localDate: "2031-05-20", period: "2031-08", late: true)),
                     ("late into an earlier period", Self.postMeal(localDate: "2031-04-20", period: "2031-03", late: true)),
                 ] {
-                    #expect(AuditFixture.sqlState { _ = try app.query(query) } == "LD002", "\(rule)")
+                    AuditFixture.expectRefusal("LD002", note: "\(rule)") { _ = try app.query(query) }
                 }
 
                 // What the rules allow: a meal of an open month that has no period row yet, and a late meal of
@@ -66,10 +67,10 @@ struct LeastPrivilegeTests {
                 #expect(try app.query(Self.postMeal(july, localDate: "2031-07-01", period: "2031-07")).count == 1)
                 #expect(try app.query(Self.postMeal(localDate: "2031-04-29", period: "2031-05", late: true)).count == 1)
                 let stored = try fixture.db.query("SELECT payable_fen, discount_fen FROM ledger.entries WHERE id = \(july)").single()
-                #expect(try stored.decode(0, as: Int64.self) == 1700 && stored.decode(1, as: Int64.self) == 300)
+                #expect(try stored.decode("payable_fen", as: Int64.self) == 1700 && stored.decode("discount_fen", as: Int64.self) == 300)
             }
             let periods = try fixture.db.query("SELECT period, status FROM ledger.periods ORDER BY period").map {
-                "\(try $0.decode(0, as: String.self)) \(try $0.decode(1, as: String.self))"
+                "\(try $0.decode("period", as: String.self)) \(try $0.decode("status", as: String.self))"
             }
             #expect(periods == ["2031-04 closed", "2031-05 open", "2031-07 open"])
         }
@@ -80,10 +81,10 @@ struct LeastPrivilegeTests {
         try AuditFixture.with { fixture in
             let delivered = fixture.aprilDelivery
             try fixture.asLogin(grantedRole: "ledger_app") { app in
-                #expect(AuditFixture.sqlState {
+                AuditFixture.expectRefusal("23514") {
                     _ = try app.query("UPDATE ledger.deliveries SET status = 'requested', wellness = NULL WHERE id = \(delivered)")
-                } == "23514")
-                #expect(AuditFixture.sqlState {
+                }
+                AuditFixture.expectRefusal("23514") {
                     _ = try app.query("""
                         INSERT INTO ledger.deliveries (id, restaurant_id, terminal_id, card_no, scheduled_for, meal, status, wellness,
                                                        request_sha256)
@@ -91,20 +92,20 @@ struct LeastPrivilegeTests {
                                sha256('x')
                         FROM ledger.terminals t LIMIT 1
                         """)
-                } == "23514")
-                #expect(AuditFixture.sqlState {
+                }
+                AuditFixture.expectRefusal("23514") {
                     _ = try app.query("""
                         INSERT INTO ledger.delivery_events (id, delivery_id, terminal_id, from_status, to_status, at, request_sha256)
                         SELECT gen_random_uuid(), d.id, d.terminal_id, 'delivered', 'dispatched', now(), sha256('x')
                         FROM ledger.deliveries d WHERE d.id = \(delivered)
                         """)
-                } == "23514")
+                }
             }
-            #expect(AuditFixture.sqlState {
+            AuditFixture.expectRefusal("23514") {
                 _ = try fixture.db.query("UPDATE ledger.deliveries SET status = 'dispatched', wellness = NULL WHERE id = \(delivered)")
-            } == "23514")
+            }
             #expect(try fixture.db.query("SELECT status FROM ledger.deliveries WHERE id = \(delivered)").single()
-                .decode(0, as: String.self) == "delivered")
+                .onlyValue(as: String.self) == "delivered")
         }
     }
 
@@ -116,7 +117,7 @@ struct LeastPrivilegeTests {
                     let wellness: Wellness? = to == .delivered || to == .failed ? .ok : nil
                     let domain = (try? DeliveryTransition.apply(from: from, to: to, wellness: wellness)) != nil
                     let database = try fixture.db.query("SELECT ledger.is_delivery_transition(\(from.rawValue), \(to.rawValue))")
-                        .single().decode(0, as: Bool.self)
+                        .single().onlyValue(as: Bool.self)
                     #expect(domain == database, "\(from) → \(to)")
                 }
             }
@@ -126,66 +127,59 @@ struct LeastPrivilegeTests {
     @Test("an auditor watching pg_locks under load cannot map the card lock keys back to card numbers")
     func lockKeysRevealNothing() async throws {
         try await ScratchDatabase.withScratchAsync { scratch in
+            let cards = (1...20).map { String(format: "CARD%06d", $0) }
+            let token = try scratch.migrateWithRestaurantR1(
+                cards: cards.map { "\($0),Holder,veteran,1950-01-01,1,1 Elm,East,active,," }.joined(separator: "\n"))
             let db = try scratch.connect()
             defer { db.close() }
-            try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
-            _ = try Restaurants.add(code: "R1", name: "One", community: "C", rate: Rate(basisPoints: 8500), on: db)
-            let token = try Terminals.add(restaurant: "R1", name: "till", on: db)
-            let cards = (1...20).map { String(format: "CARD%06d", $0) }
-            _ = try Cards.upsert(try Cards.parseImport(cards.map { "\($0),Holder,veteran,1950-01-01,1,1 Elm,East,active,," }
-                .joined(separator: "\n")), on: db)
+            try await scratch.withLogin(grantedRole: "ledger_auditor") { auditorURL in
+                let auditor = try PostgresConnection.connect(auditorURL, logger: TestDatabase.logger)
+                defer { auditor.close() }
+                AuditFixture.expectRefusal("42501") { _ = try auditor.query("SELECT ledger.card_lock_key('CARD000001')") }
 
-            let login = "t_auditor_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).lowercased()
-            try db.execute(script: "CREATE ROLE \(login) LOGIN IN ROLE ledger_auditor")
-            defer { try? db.execute(script: "DROP OWNED BY \(login); DROP ROLE IF EXISTS \(login)") }
-            var components = URLComponents(string: scratch.url)!
-            components.user = login
-            let auditor = try PostgresConnection.connect(components.string!, logger: ScratchDatabase.logger)
-            defer { auditor.close() }
-            #expect(AuditFixture.sqlState { _ = try auditor.query("SELECT ledger.card_lock_key('CARD000001')") } == "42501")
+                // One lock held for sure while the auditor looks, beside those of the meals under way.
+                let holder = try scratch.connect()
+                defer { holder.close() }
+                try holder.execute(script: "BEGIN; SELECT ledger.lock_cards(ARRAY['CARD000001'])")
 
-            // One lock held for sure while the auditor looks, beside those of the meals under way.
-            let holder = try scratch.connect()
-            defer { holder.close() }
-            try holder.execute(script: "BEGIN; SELECT ledger.lock_cards(ARRAY['CARD000001'])")
-
-            let pool = PostgresPool(configuration: .init(conninfo: scratch.url, maxConnections: 4), logger: ScratchDatabase.logger)
-            let now = try RFC3339.parse("2031-05-12T12:00:00+08:00")
-            let ledger = Ledger(pool: pool, settings: LedgerSettings(
-                booking: BookingPolicy(timeZone: TimeZone(identifier: "Asia/Shanghai")!), dailyLimit: DailyLimit(maxMeals: 1000)),
-                clock: { now })
-            let terminal = try #require(try await ledger.authenticate(token: token))
-            let loading = Flag()
-            let load = Task {
-                defer { loading.lower() }
-                for round in 0..<40 {
-                    _ = await ledger.recordMeals(cards.dropFirst().map { card in
-                        MealRequest(id: UUID(), cardNumber: try! CardNumber(card), credential: .preferentialCard,
-                                    occurredAt: now.addingTimeInterval(Double(-round)), gross: 1000, claimedPayable: nil)
-                    }, by: terminal)
+                let pool = PostgresPool(configuration: .init(conninfo: scratch.url, maxConnections: 4), logger: TestDatabase.logger)
+                let now = try RFC3339.parse("2031-05-12T12:00:00+08:00")
+                let ledger = Ledger(pool: pool, settings: LedgerSettings(
+                    booking: BookingPolicy(timeZone: TimeZone(identifier: "Asia/Shanghai")!), dailyLimit: DailyLimit(maxMeals: 1000)),
+                    clock: { now })
+                let terminal = try #require(try await ledger.authenticate(token: token))
+                let loading = Flag()
+                let load = Task {
+                    defer { loading.lower() }
+                    for round in 0..<40 {
+                        _ = await ledger.recordMeals(cards.dropFirst().map { card in
+                            MealRequest(id: UUID(), cardNumber: try! CardNumber(card), credential: .preferentialCard,
+                                        occurredAt: now.addingTimeInterval(Double(-round)), gross: 1000, claimedPayable: nil)
+                        }, by: terminal)
+                    }
                 }
+                var seen = Set<Int64>()
+                let deadline = ContinuousClock.now + .seconds(20)
+                repeat {
+                    for row in try auditor.query("""
+                        SELECT (classid::int8 << 32) | objid::int8 FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1
+                        """) {
+                        seen.insert(try row.onlyValue(as: Int64.self))
+                    }
+                    try await Task.sleep(for: .milliseconds(1))
+                } while loading.isRaised && ContinuousClock.now < deadline
+                await load.value
+                try holder.execute(script: "ROLLBACK")
+                await pool.close()
+
+                // The held lock was seen, under its keyed value; no key seen is the old unkeyed hash of any card.
+                let held = try db.query("SELECT ledger.card_lock_key('CARD000001')").single().onlyValue(as: Int64.self)
+                #expect(seen.contains(held))
+                let unkeyed = Set(try db.query("SELECT hashtextextended('ledger.card:' || c, 0) FROM unnest(\(cards)::text[]) AS c")
+                    .map { try $0.onlyValue(as: Int64.self) })
+                #expect(seen.isDisjoint(with: unkeyed))
+                #expect(try db.query("SELECT count(*) FROM ledger.entries").single().onlyValue(as: Int.self) == 40 * 19)
             }
-            var seen = Set<Int64>()
-            let deadline = ContinuousClock.now + .seconds(20)
-            repeat {
-                for row in try auditor.query("""
-                    SELECT (classid::int8 << 32) | objid::int8 FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1
-                    """) {
-                    seen.insert(try row.decode(0, as: Int64.self))
-                }
-                try await Task.sleep(for: .milliseconds(1))
-            } while loading.isRaised && ContinuousClock.now < deadline
-            await load.value
-            try holder.execute(script: "ROLLBACK")
-            await pool.close()
-
-            // The held lock was seen, under its keyed value; no key seen is the old unkeyed hash of any card.
-            let held = try db.query("SELECT ledger.card_lock_key('CARD000001')").single().decode(0, as: Int64.self)
-            #expect(seen.contains(held))
-            let unkeyed = Set(try db.query("SELECT hashtextextended('ledger.card:' || c, 0) FROM unnest(\(cards)::text[]) AS c")
-                .map { try $0.decode(0, as: Int64.self) })
-            #expect(seen.isDisjoint(with: unkeyed))
-            #expect(try db.query("SELECT count(*) FROM ledger.entries").single().decode(0, as: Int.self) == 40 * 19)
         }
     }
 }

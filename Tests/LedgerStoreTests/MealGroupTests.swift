@@ -2,6 +2,7 @@ import Foundation
 import LedgerCore
 @testable import LedgerStore
 import Postgres
+import TestSupport
 import Testing
 
 /// Meals committed together (`Meals.record` of a group), judged against a real database.
@@ -13,16 +14,13 @@ struct MealGroupTests {
     /// Migrates a scratch database and gives it restaurant R1 (rate 8500), its terminal, and cards CARD0001 and
     /// CARD0002; returns the terminal.
     static func makeWorld(in scratch: ScratchDatabase) throws -> TerminalIdentity {
-        let db = try scratch.connect()
-        defer { db.close() }
-        try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
-        _ = try Restaurants.add(code: "R1", name: "One", community: "C", rate: Rate(basisPoints: 8500), on: db)
-        let token = try Terminals.add(restaurant: "R1", name: "till", on: db)
-        _ = try Cards.upsert(try Cards.parseImport("""
+        let token = try scratch.migrateWithRestaurantR1(cards: """
             CARD0001,Holder One,veteran,1940-01-01,,,,active,,
             CARD0002,Holder Two,veteran,1940-01-01,,,,active,,
 
-            """), on: db)
+            """)
+        let db = try scratch.connect()
+        defer { db.close() }
         return try #require(try Terminals.authenticate(token: token, on: db))
     }
 
@@ -39,7 +37,7 @@ struct MealGroupTests {
 
     static func storedMeals(card: String, on db: PostgresConnection) throws -> [UUID] {
         try db.query("SELECT id FROM ledger.entries WHERE kind = 'meal' AND card_no = \(card) ORDER BY recorded_at, id")
-            .map { try $0.decode(0, as: UUID.self) }
+            .map { try $0.onlyValue(as: UUID.self) }
     }
 
     @Test("a group is judged in order as if its meals came one by one: a repeated id is a replay or a conflict, and the daily limit counts the group's own meals")
@@ -94,7 +92,7 @@ struct MealGroupTests {
             // Judged before the holder commits, the contested meal counts towards CARD0002's limit of 3.
             let mine = try Self.meal("CARD0002", id: contested)
             let others = try (0..<3).map { _ in try Self.meal("CARD0002") }
-            let racerPID = try racer.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self)
+            let racerPID = try racer.query("SELECT pg_backend_pid()").single().onlyValue(as: Int32.self)
             let (racerDone, finished) = AsyncStream.makeStream(of: [Result<Recorded<Meal>, any Error>].self)
             Thread {
                 finished.yield((try? Self.record([mine, mine] + others, by: terminal, on: racer)) ?? [])
@@ -104,7 +102,7 @@ struct MealGroupTests {
             var waits = false
             for _ in 0..<500 where !waits {
                 waits = try holder.query("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = \(racerPID)")
-                    .first?.decode(0, as: Bool?.self) ?? false
+                    .first?.onlyValue(as: Bool?.self) ?? false
                 if !waits { try await Task.sleep(for: .milliseconds(10)) }
             }
             #expect(waits, "the racer never waited for the holder's row")

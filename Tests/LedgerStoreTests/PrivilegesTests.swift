@@ -1,6 +1,7 @@
 import Foundation
 @testable import LedgerStore
 import Postgres
+import TestSupport
 import Testing
 
 /// What each role may do is written in one place, docs/privileges.md, and held to the catalog: a migration that
@@ -26,10 +27,9 @@ struct PrivilegesTests {
 
     @Test("every privilege of every role but the owner, after all migrations, is the listing of docs/privileges.md")
     func catalogMatchesTheDocument() throws {
-        try ScratchDatabase.withScratch { scratch in
+        try ScratchDatabase.withScratch(migrated: true) { scratch in
             let db = try scratch.connect()
             defer { db.close() }
-            try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
             let query = try String(
                 contentsOf: Migration.defaultDirectory().appendingPathComponent("audit/privileges.sql"), encoding: .utf8)
             let actual = try db.query(PostgresQuery(unsafeSQL: query)).map { row in

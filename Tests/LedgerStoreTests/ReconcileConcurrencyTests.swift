@@ -4,6 +4,7 @@ import LedgerCore
 import Logging
 import Postgres
 import Synchronization
+import TestSupport
 import Testing
 
 /// Meals the ledger acknowledged, by id, with the period it booked each into.
@@ -24,14 +25,14 @@ struct ReconcileConcurrencyTests {
             let (identity, cards): (TerminalIdentity, [CardNumber]) = try {
                 let db = try scratch.connect()
                 defer { db.close() }
-                try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
+                try TestDatabase.migrate(db)
                 _ = try Restaurants.add(code: "R1", name: "One", community: "C", rate: Rate(basisPoints: 8500), on: db)
                 let token = try Terminals.add(restaurant: "R1", name: "till", on: db)
                 let csv = (0..<20).map { "CONC\(1000 + $0),Holder,veteran,1940-01-01,,,,active,," }.joined(separator: "\n") + "\n"
                 _ = try Cards.upsert(try Cards.parseImport(csv), on: db)
                 return (try Terminals.authenticate(token: token, on: db)!, try (0..<20).map { try CardNumber("CONC\(1000 + $0)") })
             }()
-            let pool = PostgresPool(configuration: .init(conninfo: scratch.url, maxConnections: 6), logger: ScratchDatabase.logger)
+            let pool = PostgresPool(configuration: .init(conninfo: scratch.url, maxConnections: 6), logger: TestDatabase.logger)
             // The real clock: a late booking is judged against the close's real time.
             let ledger = Ledger(pool: pool, settings: settings)
             let now = Date()
@@ -78,13 +79,14 @@ struct ReconcileConcurrencyTests {
             let db = try scratch.connect()
             defer { db.close() }
             let stored = try db.query("SELECT id, period FROM ledger.entries WHERE kind = 'meal'").map {
-                (try $0.decode(0, as: UUID.self), try $0.decode(1, as: String.self))
+                (try $0.decode("id", as: UUID.self), try $0.decode("period", as: String.self))
             }
             let ack = acknowledged.meals.withLock { $0 }
             #expect(ack.count > 0)
             #expect(Set(stored.map(\.0)).count == stored.count)
             for (id, bookedPeriod) in ack {
-                #expect(stored.first { $0.0 == id }?.1 == bookedPeriod, "meal \(id) acknowledged in \(bookedPeriod)")
+                let storedPeriod = stored.first { $0.0 == id }?.1
+                #expect(storedPeriod == bookedPeriod, "meal \(id) acknowledged in \(bookedPeriod)")
             }
             let inClosed = ack.values.filter { $0 == period.description }.count
             let late = ack.values.filter { $0 == period.next.description }.count

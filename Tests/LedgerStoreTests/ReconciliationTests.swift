@@ -3,6 +3,7 @@ import LedgerCore
 @testable import LedgerStore
 import Logging
 import Postgres
+import TestSupport
 import Testing
 
 /// A month with known figures, built entry by entry in a scratch database, reconciled and checked against sums done
@@ -26,7 +27,7 @@ struct ReconciliationTests {
     ) throws {
         let id = UUID()
         month.ids[name] = id
-        let rate = try db.query("SELECT rate_bp FROM ledger.restaurants WHERE code = \(restaurant)").single().decode(0, as: Int64.self)
+        let rate = try db.query("SELECT rate_bp FROM ledger.restaurants WHERE code = \(restaurant)").single().onlyValue(as: Int64.self)
         let payable = (gross * rate + 5000) / 10000
         let instant = try RFC3339.parse(at)
         let day = LocalDate.containing(instant, in: shanghai)
@@ -63,7 +64,7 @@ struct ReconciliationTests {
     /// Builds the world: restaurants A (85%), B (80%), C (85%, no terms); February with one meal, closed; March as
     /// planned below. Returns the ids and the statements folder's content.
     static func build(_ db: PostgresConnection) throws -> Month {
-        try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
+        try TestDatabase.migrate(db)
         for (code, rate) in [("A", Int32(8500)), ("B", 8000), ("C", 8500)] {
             _ = try Restaurants.add(code: code, name: "Restaurant \(code)", community: "C", rate: Rate(basisPoints: rate), on: db)
             _ = try Terminals.add(restaurant: code, name: "till", on: db)
@@ -203,7 +204,7 @@ struct ReconciliationTests {
             #expect(again.html() == report.html() && again.breaksCSV() == report.breaksCSV())
             // The printed report tells readers how to check the seal with what they may call.
             #expect(report.html(language: .en).contains("SELECT audit.verify_period('period') must return true"))
-            #expect(try db.query("SELECT count(*) FROM ledger.reconciliation_runs").single().decode(0, as: Int.self) == 2)
+            #expect(try db.query("SELECT count(*) FROM ledger.reconciliation_runs").single().onlyValue(as: Int.self) == 2)
 
             // An entry into the closed period is refused; the period row cannot be changed.
             #expect(throws: PostgresError.self) {
@@ -230,7 +231,7 @@ struct ReconciliationTests {
         try ScratchDatabase.withScratch { scratch in
             let db = try scratch.connect()
             defer { db.close() }
-            try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
+            try TestDatabase.migrate(db)
             for code in ["A", "B"] {
                 _ = try Restaurants.add(code: code, name: "Restaurant \(code)", community: "C", rate: Rate(basisPoints: 8500), on: db)
                 _ = try Terminals.add(restaurant: code, name: "till", on: db)
@@ -271,7 +272,7 @@ struct ReconciliationTests {
         try ScratchDatabase.withScratch { scratch in
             let db = try scratch.connect()
             defer { db.close() }
-            try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
+            try TestDatabase.migrate(db)
             let period = try Period(parsing: "2032-07")
             #expect(try Reconciliations.verify(period: period, on: db) == .notClosed)
             let report = try Reconciliations.run(period: period, statements: [:], dryRun: false, settings: Self.settings, on: db)

@@ -3,6 +3,7 @@ import LedgerCore
 @testable import LedgerStore
 import Logging
 import Postgres
+import TestSupport
 import Testing
 
 /// sql/0012_seal_lines.sql: each entry's seal line hashed as it is written, and the close's digest taken from those
@@ -17,10 +18,10 @@ struct SealLinesTests {
     static func matchingLines(_ auditor: PostgresConnection) throws -> (matching: Int, entries: Int, lines: Int) {
         let row = try auditor.query("""
             SELECT (SELECT count(*) FROM audit.entries e JOIN audit.seal_lines s ON s.entry_id = e.id AND s.period = e.period
-                    WHERE s.line_sha256 = sha256(convert_to(audit.seal_line(e), 'UTF8'))),
-                   (SELECT count(*) FROM audit.entries), (SELECT count(*) FROM audit.seal_lines)
+                    WHERE s.line_sha256 = sha256(convert_to(audit.seal_line(e), 'UTF8'))) AS matching,
+                   (SELECT count(*) FROM audit.entries) AS entries, (SELECT count(*) FROM audit.seal_lines) AS lines
             """).single()
-        return (try row.decode(0), try row.decode(1), try row.decode(2))
+        return (try row.decode("matching"), try row.decode("entries"), try row.decode("lines"))
     }
 
     @Test("every entry, meal or void, late or not, has exactly the hash of its audit line, and the close seals with them")
@@ -31,10 +32,11 @@ struct SealLinesTests {
                 #expect(counts.entries == 6 && counts.matching == 6 && counts.lines == 6)
             }
             let digests = try fixture.db.query("""
-                SELECT ledger.period_digest_v2_stored(period), ledger.period_digest_v2(period), digest FROM ledger.periods WHERE period = '2031-04'
+                SELECT ledger.period_digest_v2_stored(period) AS stored, ledger.period_digest_v2(period) AS recomputed, digest
+                FROM ledger.periods WHERE period = '2031-04'
                 """).single()
-            #expect(try digests.decode(0, as: String.self) == digests.decode(1, as: String.self))
-            #expect(try digests.decode(0, as: String.self) == digests.decode(2, as: String.self))
+            #expect(try digests.decode("stored", as: String.self) == digests.decode("recomputed", as: String.self))
+            #expect(try digests.decode("stored", as: String.self) == digests.decode("digest", as: String.self))
             // Many entries at once, in no particular id order: the stored lines give the digest of the lines recomputed.
             _ = try fixture.db.query("""
                 INSERT INTO ledger.periods (period) VALUES ('2031-08');
@@ -52,10 +54,10 @@ struct SealLinesTests {
                 """).single().values == ["t", "1000"])
             // A period without entries: the digest of nothing, from no lines.
             #expect(try fixture.db.query("INSERT INTO ledger.periods (period) VALUES ('2031-09') RETURNING ledger.period_digest_v2_stored(period)")
-                .single().decode(0, as: String.self) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+                .single().onlyValue(as: String.self) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
 
             let report = try Reconciliations.run(period: Self.may, statements: nil, dryRun: false, settings: Self.settings, on: fixture.db)
-            #expect(try fixture.db.query("SELECT ledger.period_digest_v2('2031-05')").single().decode(0, as: String.self) == report.digest)
+            #expect(try fixture.db.query("SELECT ledger.period_digest_v2('2031-05')").single().onlyValue(as: String.self) == report.digest)
             #expect(try Reconciliations.verify(period: Self.may, on: fixture.db) == .intact(digest: report.digest!))
         }
     }
@@ -68,21 +70,21 @@ struct SealLinesTests {
                 "UPDATE ledger.seal_lines SET line_sha256 = sha256('x') WHERE entry_id = \(id)",
                 "DELETE FROM ledger.seal_lines WHERE entry_id = \(id)",
             ] {
-                #expect(AuditFixture.sqlState { _ = try fixture.db.query(statement) } == "23001", "\(statement)")
+                AuditFixture.expectRefusal("23001", note: "\(statement)") { _ = try fixture.db.query(statement) }
             }
-            #expect(AuditFixture.sqlState { try fixture.db.execute(script: "TRUNCATE ledger.seal_lines") } == "23001")
+            AuditFixture.expectRefusal("23001") { try fixture.db.execute(script: "TRUNCATE ledger.seal_lines") }
             try fixture.asLogin(grantedRole: "ledger_app") { app in
                 for statement: PostgresQuery in [
                     "SELECT * FROM ledger.seal_lines",
                     "INSERT INTO ledger.seal_lines VALUES ('2031-05', gen_random_uuid(), sha256('x'))",
                     "SELECT ledger.period_digest_v2_stored('2031-05')",
                 ] {
-                    #expect(AuditFixture.sqlState { _ = try app.query(statement) } == "42501", "\(statement)")
+                    AuditFixture.expectRefusal("42501", note: "\(statement)") { _ = try app.query(statement) }
                 }
             }
             try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
-                #expect(AuditFixture.sqlState { _ = try auditor.query("INSERT INTO audit.seal_lines VALUES ('2031-05', gen_random_uuid(), sha256('x'))") } == "42501")
-                let lines = try auditor.query("SELECT count(*) FROM audit.seal_lines WHERE entry_id = \(id)").single().decode(0, as: Int.self)
+                AuditFixture.expectRefusal("42501") { _ = try auditor.query("INSERT INTO audit.seal_lines VALUES ('2031-05', gen_random_uuid(), sha256('x'))") }
+                let lines = try auditor.query("SELECT count(*) FROM audit.seal_lines WHERE entry_id = \(id)").single().onlyValue(as: Int.self)
                 #expect(lines == 1)
             }
         }
@@ -95,12 +97,12 @@ struct SealLinesTests {
             try fixture.db.execute(script: "SET session_replication_role = replica")
             try fixture.meal(stray, at: "R1", card: AuditFixture.card1, period: "2031-05", occurred: "2031-05-20T12:00:00+08:00", gross: 1000)
             try fixture.db.execute(script: "SET session_replication_role = origin")
-            #expect(try fixture.db.query("SELECT count(*) FROM ledger.seal_lines WHERE entry_id = \(stray)").single().decode(0, as: Int.self) == 0)
-            #expect(try fixture.db.query("SELECT ledger.period_digest_v2_stored('2031-05')").single().decode(0, as: String?.self) == nil)
+            #expect(try fixture.db.query("SELECT count(*) FROM ledger.seal_lines WHERE entry_id = \(stray)").single().onlyValue(as: Int.self) == 0)
+            #expect(try fixture.db.query("SELECT ledger.period_digest_v2_stored('2031-05')").single().onlyValue(as: String?.self) == nil)
 
             let report = try Reconciliations.run(period: Self.may, statements: nil, dryRun: false, settings: Self.settings, on: fixture.db)
             #expect(report.entries == 3)
-            #expect(try fixture.db.query("SELECT ledger.period_digest_v2('2031-05')").single().decode(0, as: String.self) == report.digest)
+            #expect(try fixture.db.query("SELECT ledger.period_digest_v2('2031-05')").single().onlyValue(as: String.self) == report.digest)
             #expect(try Reconciliations.verify(period: Self.may, on: fixture.db) == .intact(digest: report.digest!))
         }
     }
@@ -126,7 +128,7 @@ struct SealLinesTests {
                 let changed = try auditor.query("""
                     SELECT e.id FROM audit.entries e JOIN audit.seal_lines s ON s.entry_id = e.id AND s.period = e.period
                     WHERE s.line_sha256 <> sha256(convert_to(audit.seal_line(e), 'UTF8'))
-                    """).map { try $0.decode(0, as: UUID.self) }
+                    """).map { try $0.onlyValue(as: UUID.self) }
                 #expect(changed == [fixture.mayMeal])
             }
         }
@@ -148,7 +150,8 @@ struct SealLinesTests {
             let expected = [SealLineDifference(entryID: stray, kind: .unsealed), SealLineDifference(entryID: fixture.aprilMealR2, kind: .removed),
                             SealLineDifference(entryID: fixture.aprilVoid, kind: .changed)]
             let found = try Reconciliations.sealLineDifferences(period: april, on: fixture.db)
-            #expect(found == expected.sorted { $0.entryID.uuidString < $1.entryID.uuidString })
+            let expectedInOrder = expected.sorted { $0.entryID.uuidString < $1.entryID.uuidString }
+            #expect(found == expectedInOrder)
             guard case .broken = try Reconciliations.verify(period: april, on: fixture.db) else {
                 Issue.record("the changed period still verified")
                 return
@@ -161,8 +164,8 @@ struct SealLinesTests {
         try ScratchDatabase.withScratch { scratch in
             let db = try scratch.connect()
             defer { db.close() }
-            let all = try ScratchDatabase.migrations()
-            try Migrator(migrations: all.filter { $0.version < 12 }, logger: ScratchDatabase.logger).migrate(db)
+            let all = try TestDatabase.migrations()
+            try Migrator(migrations: all.filter { $0.version < 12 }, logger: TestDatabase.logger).migrate(db)
             _ = try Restaurants.add(code: "R1", name: "One", community: "C", rate: Rate(basisPoints: 8500), on: db)
             _ = try Terminals.add(restaurant: "R1", name: "till", on: db)
             try db.execute(script: """
@@ -173,7 +176,7 @@ struct SealLinesTests {
                        sha256(int8send(g)), 'OLDCARD' || g, 'preferential_card', 'veteran', current_date, 1000, 8500, 850, 150
                 FROM generate_series(1, 10) g;
                 """)
-            try Migrator(migrations: all, logger: ScratchDatabase.logger).migrate(db)
+            try Migrator(migrations: all, logger: TestDatabase.logger).migrate(db)
             let row = try db.query("""
                 SELECT (SELECT count(*) FROM audit.entries e JOIN ledger.seal_lines s ON s.entry_id = e.id AND s.period = e.period
                         WHERE s.line_sha256 = sha256(convert_to(audit.seal_line(e), 'UTF8'))),

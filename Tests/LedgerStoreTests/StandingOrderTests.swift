@@ -4,6 +4,7 @@ import LedgerCore
 import Logging
 import Postgres
 import Synchronization
+import TestSupport
 import Testing
 
 /// One test's corner of the shared database: a restaurant with a random code and a random far-future year, so that
@@ -17,9 +18,9 @@ struct OrderWorld {
     let monday: LocalDate
 
     static func make() throws -> OrderWorld {
-        let url = try ScratchDatabase.serverURL()
-        let db = try PostgresConnection.connect(url, logger: ScratchDatabase.logger)
-        try Migrator(migrations: ScratchDatabase.migrations(), logger: ScratchDatabase.logger).migrate(db)
+        let url = try TestDatabase.url()
+        let db = try PostgresConnection.connect(url, logger: TestDatabase.logger)
+        try TestDatabase.migrate(db)
         let code = "S" + String(UUID().uuidString.prefix(8))
         let restaurant = try Restaurants.add(code: code, name: "Orders \(code)", community: "Test", rate: Rate(basisPoints: 8500), on: db)
         let year = Int.random(in: 3000...9000)
@@ -55,7 +56,7 @@ struct OrderWorld {
             SELECT scheduled_for FROM ledger.deliveries
             WHERE standing_order_id = \(order.id) AND scheduled_for BETWEEN \(day(-7))::date AND \(day(90))::date
             ORDER BY scheduled_for
-            """).map { try $0.decode(0, as: LocalDate.self) }
+            """).map { try $0.onlyValue(as: LocalDate.self) }
     }
 
     /// The day `offset` days after the world's Monday.
@@ -90,7 +91,7 @@ struct StandingOrderTests {
         let failures = Mutex([String]())
         DispatchQueue.concurrentPerform(iterations: 8) { _ in
             do {
-                let db = try PostgresConnection.connect(world.url, logger: ScratchDatabase.logger)
+                let db = try PostgresConnection.connect(world.url, logger: TestDatabase.logger)
                 defer { db.close() }
                 let count = try db.transaction { db in
                     try StandingOrders.generate(on: world.day(2), minimumAge: 80, restaurantID: world.restaurant.id, on: db)
@@ -100,8 +101,10 @@ struct StandingOrderTests {
                 failures.withLock { $0.append("\(error)") }
             }
         }
-        #expect(failures.withLock { $0 } == [])
-        #expect(created.withLock { $0 } == 5)
+        let failed = failures.withLock { $0 }
+        let createdCount = created.withLock { $0 }
+        #expect(failed == [])
+        #expect(createdCount == 5)
         for order in orders {
             #expect(try world.days(of: order) == [world.day(2)])
         }
@@ -157,7 +160,8 @@ struct StandingOrderTests {
         let order = try world.order(try world.card(), weekdays: [1, 3, 5], meal: .dinner)
         for offset in 0..<14 { _ = try world.generate(world.day(offset)) }
         #expect(try world.days(of: order) == [0, 2, 4, 7, 9, 11].map(world.day))
-        #expect(try world.days(of: order).allSatisfy { [1, 3, 5].contains($0.weekday) })
+        let offDays = try world.days(of: order).filter { ![1, 3, 5].contains($0.weekday) }
+        #expect(offDays.isEmpty)
     }
 
     @Test("days the card is not delivery-eligible are skipped: too young, expired")
@@ -183,13 +187,17 @@ struct StandingOrderTests {
             do { try body() } catch let error as LedgerError { return error } catch { Issue.record("\(error)") }
             return nil
         }
-        #expect(refusal { _ = try world.order(try CardNumber("NOSUCH\(Int.random(in: 1000...9999))")) }?.code == .notFound)
-        #expect(refusal { _ = try world.order(try world.card(category: .specialCare)) }?.code == .notEligible)
-        #expect(refusal { _ = try world.order(try world.card(birthDate: "")) }?.message.contains("no birth date") == true)
-        #expect(refusal {
+        let unknownCard = refusal { _ = try world.order(try CardNumber("NOSUCH\(Int.random(in: 1000...9999))")) }
+        let notAVeteran = refusal { _ = try world.order(try world.card(category: .specialCare)) }
+        let noBirthDate = refusal { _ = try world.order(try world.card(birthDate: "")) }
+        let unknownRestaurant = refusal {
             _ = try StandingOrders.add(NewStandingOrder(cardNumber: card, restaurantCode: "NOSUCHPLACE", weekdays: [1], meal: .lunch,
                                                         startsOn: world.day(0), endsOn: nil), minimumAge: 80, on: world.db)
-        }?.code == .notFound)
+        }
+        #expect(unknownCard?.code == .notFound)
+        #expect(notAVeteran?.code == .notEligible)
+        #expect(noBirthDate?.message.contains("no birth date") == true)
+        #expect(unknownRestaurant?.code == .notFound)
 
         let first = try world.order(card, weekdays: [1, 3], from: world.day(0), until: world.day(30))
         let overlap = refusal { _ = try world.order(card, weekdays: [3, 5], from: world.day(20)) }
@@ -259,14 +267,15 @@ struct StandingOrderTests {
         // Move some on, straight in the table, as the daemon's events would.
         let outcomes = [0: ("delivered", "ok"), 1: ("failed", "ok"), 2: ("cancelled", nil)] as [Int: (String, String?)]
         for row in try world.db.query("""
-            SELECT id, scheduled_for - \(world.day(0))::date FROM ledger.deliveries
+            SELECT id, scheduled_for - \(world.day(0))::date AS day FROM ledger.deliveries
             WHERE restaurant_id = \(world.restaurant.id) AND card_no = \(a.value)
             """) {
-            guard let (status, wellness) = outcomes[try row.decode(1, as: Int.self)] else { continue }
-            try advanceDelivery(try row.decode(0, as: UUID.self), to: status, wellness: wellness, on: world.db)
+            guard let (status, wellness) = outcomes[try row.decode("day", as: Int.self)] else { continue }
+            try advanceDelivery(try row.decode("id", as: UUID.self), to: status, wellness: wellness, on: world.db)
         }
         let figures = try Deliveries.figures(period: world.monday.period, on: world.db)
-        let ours = try #require(figures.first { $0.restaurantCode == world.restaurant.code })
+        let ourFigures = figures.first { $0.restaurantCode == world.restaurant.code }
+        let ours = try #require(ourFigures)
         #expect(ours == DeliveryFigures(restaurantCode: world.restaurant.code, requested: 6, delivered: 1, failed: 1, cancelled: 1,
                                         recipients: 2))
         let total = try #require(figures.last)

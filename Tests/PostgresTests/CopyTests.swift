@@ -1,9 +1,11 @@
 import Foundation
 import Postgres
+import TestSupport
 import Testing
 
 @Suite struct CopyTests {
-    @Test func copyInLoadsTenThousandRowsWithSpecialCharactersIntact() throws {
+    @Test("COPY IN loads ten thousand rows with special characters intact")
+    func copyInLoadsTenThousandRowsWithSpecialCharactersIntact() throws {
         let connection = try TestDatabase.connect()
         let table = TestDatabase.uniqueName("tmp_copy")
         try connection.execute(script: "CREATE TEMP TABLE \(table) (id int8 PRIMARY KEY, body text, note text)")
@@ -31,10 +33,12 @@ import Testing
         }
         #expect(mismatches == 0)
         let nulls = try connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table) WHERE note IS NULL"))
-        #expect(try nulls.single().decode(0, as: Int.self) == rows.filter { $0[2] == nil }.count)
+        let sentNulls = rows.filter { $0[2] == nil }.count
+        #expect(try nulls.single().decode(0, as: Int.self) == sentNulls)
     }
 
-    @Test func aRefusedRowLoadsNothingAndTheConnectionCarriesOn() throws {
+    @Test("a refused row loads nothing and the connection carries on")
+    func aRefusedRowLoadsNothingAndTheConnectionCarriesOn() throws {
         let connection = try TestDatabase.connect()
         let table = TestDatabase.uniqueName("tmp_copy_bad")
         try connection.execute(script: "CREATE TEMP TABLE \(table) (id int8, body text)")
@@ -49,7 +53,8 @@ import Testing
         #expect(try count.decode(0, as: Int.self) == 0)
     }
 
-    @Test func copyInInsideATransactionCommitsWithIt() throws {
+    @Test("COPY IN inside a transaction commits with it")
+    func copyInInsideATransactionCommitsWithIt() throws {
         let connection = try TestDatabase.connect()
         let table = TestDatabase.uniqueName("tmp_copy_tx")
         try connection.execute(script: "CREATE TEMP TABLE \(table) (id int8)")
@@ -68,7 +73,8 @@ import Testing
         #expect(try count.decode(0, as: Int.self) == 3)
     }
 
-    @Test func copyThroughQueryIsRefusedCleanly() throws {
+    @Test("COPY through query is refused cleanly")
+    func copyThroughQueryIsRefusedCleanly() throws {
         let connection = try TestDatabase.connect()
         let table = TestDatabase.uniqueName("tmp_copy_q")
         try connection.execute(script: "CREATE TEMP TABLE \(table) (id int8)")

@@ -1,4 +1,5 @@
 import Postgres
+import TestSupport
 import Testing
 
 /// `BEGIN` travels with a transaction's first statement, and `queryAndCommit` commits with its last.
@@ -7,7 +8,8 @@ import Testing
         try connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)")).single().decode(0, as: Int.self)
     }
 
-    @Test func theFirstStatementRunsInsideTheTransactionItOpens() throws {
+    @Test("the first statement runs inside the transaction it opens")
+    func theFirstStatementRunsInsideTheTransactionItOpens() throws {
         let connection = try TestDatabase.connect()
         let isolation = try connection.transaction(isolation: .repeatableRead) { tx in
             try tx.query("SHOW transaction_isolation").single().decode(0, as: String.self)
@@ -21,7 +23,8 @@ import Testing
         #expect(connection.isUsable)
     }
 
-    @Test func queryAndCommitCommitsWithTheLastStatement() throws {
+    @Test("queryAndCommit commits with the last statement")
+    func queryAndCommitCommitsWithTheLastStatement() throws {
         let connection = try TestDatabase.connect()
         let observer = try TestDatabase.connect()
         let table = TestDatabase.uniqueName("pipe_commit")
@@ -40,7 +43,8 @@ import Testing
         #expect(try count(table, on: observer) == 4)
     }
 
-    @Test func aFailingLastStatementCommitsNothing() throws {
+    @Test("a failing last statement commits nothing")
+    func aFailingLastStatementCommitsNothing() throws {
         let connection = try TestDatabase.connect()
         let table = TestDatabase.uniqueName("pipe_fail")
         try connection.execute(script: "CREATE TABLE \(table) (id int8 PRIMARY KEY)")
@@ -59,9 +63,11 @@ import Testing
         #expect(try count(table, on: connection) == 1)
     }
 
-    @Test func aBodyWithoutStatementsSendsNothingAndTransactionsDoNotNest() throws {
+    @Test("a body without statements sends nothing, and transactions do not nest")
+    func aBodyWithoutStatementsSendsNothingAndTransactionsDoNotNest() throws {
         let connection = try TestDatabase.connect()
-        #expect(try connection.transaction { _ in 7 } == 7)
+        let value = try connection.transaction { _ in 7 }
+        #expect(value == 7)
         #expect(connection.isUsable)
         let nested = #expect(throws: PostgresError.self) {
             try connection.transaction { tx in try tx.transaction { _ in 1 } }

@@ -2,36 +2,17 @@ import Foundation
 import Logging
 import Postgres
 import Synchronization
+import TestSupport
 import Testing
 
-/// The test server: `DATABASE_URL`, which `./scripts/test` sets after starting a private PostgreSQL.
-/// Without it every database test fails (never skips), saying so.
-enum TestDatabase {
-    static let missingMessage: Comment =
-        "DATABASE_URL is not set: run ./scripts/test, which starts a private PostgreSQL"
-
-    static var logger: Logger {
-        var logger = Logger(label: "PostgresTests")
-        logger.logLevel = .info
-        return logger
-    }
-
-    static func url(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        let value = ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        return try #require(value, missingMessage, sourceLocation: sourceLocation)
-    }
-
-    static func connect(sourceLocation: SourceLocation = #_sourceLocation) throws -> PostgresConnection {
-        try PostgresConnection.connect(url(sourceLocation: sourceLocation), logger: logger)
-    }
-
+/// What the tests of the Postgres module add to the shared test database: pools, waits and tables of their own.
+extension TestDatabase {
     static func makePool(
         maxConnections: Int,
-        acquireTimeout: Duration = .seconds(10),
-        sourceLocation: SourceLocation = #_sourceLocation
+        acquireTimeout: Duration = .seconds(10)
     ) throws -> PostgresPool {
         var configuration = PostgresPool.Configuration(
-            conninfo: try url(sourceLocation: sourceLocation),
+            conninfo: try url(),
             maxConnections: maxConnections
         )
         configuration.acquireTimeout = acquireTimeout

@@ -1,11 +1,13 @@
 import Foundation
 import Postgres
+import TestSupport
 import Testing
 
 private struct BodyFailed: Error {}
 
 @Suite struct TransactionTests {
-    @Test func commitsWhenTheBodyReturns() throws {
+    @Test("a transaction commits when its body returns")
+    func commitsWhenTheBodyReturns() throws {
         let connection = try TestDatabase.connect()
         let table = TestDatabase.uniqueName("tmp_commit")
         try connection.execute(script: "CREATE TEMP TABLE \(table) (id int8)")
@@ -19,7 +21,8 @@ private struct BodyFailed: Error {}
         #expect(try count.decode(0, as: Int.self) == 2)
     }
 
-    @Test func rollsBackWhenTheBodyThrows() throws {
+    @Test("a transaction rolls back when its body throws")
+    func rollsBackWhenTheBodyThrows() throws {
         let connection = try TestDatabase.connect()
         let table = TestDatabase.uniqueName("tmp_rollback")
         try connection.execute(script: "CREATE TEMP TABLE \(table) (id int8)")
@@ -35,7 +38,8 @@ private struct BodyFailed: Error {}
         #expect(try count.decode(0, as: Int.self) == 0)
     }
 
-    @Test func aSwallowedStatementErrorStillRollsBack() throws {
+    @Test("a swallowed statement error still rolls the transaction back")
+    func aSwallowedStatementErrorStillRollsBack() throws {
         let connection = try TestDatabase.connect()
         let table = TestDatabase.uniqueName("tmp_swallow")
         try connection.execute(script: "CREATE TEMP TABLE \(table) (id int8)")
@@ -51,7 +55,8 @@ private struct BodyFailed: Error {}
         #expect(try count.decode(0, as: Int.self) == 0)
     }
 
-    @Test func realSerializationConflictIsReported() async throws {
+    @Test("a real serialization conflict is reported")
+    func realSerializationConflictIsReported() async throws {
         try await TestDatabase.withTable("skew", columns: "id int8") { table in
             let first = try TestDatabase.connect()
             let second = try TestDatabase.connect()
@@ -97,7 +102,9 @@ private struct BodyFailed: Error {}
         }
     }
 
-    @Test(arguments: [PostgresConnection.IsolationLevel.repeatableRead, .serializable])
+    @Test(
+        "the pool retries real serialization failures, then succeeds",
+        arguments: [PostgresConnection.IsolationLevel.repeatableRead, .serializable])
     func poolRetriesRealSerializationFailuresThenSucceeds(isolation: PostgresConnection.IsolationLevel) async throws {
         try await TestDatabase.withTable("retry", columns: "id int8 PRIMARY KEY, v int8") { table in
             let outsider = try TestDatabase.connect()
@@ -113,7 +120,8 @@ private struct BodyFailed: Error {}
         }
     }
 
-    @Test func poolGivesUpAfterMaxAttempts() async throws {
+    @Test("the pool gives up after its maximum attempts")
+    func poolGivesUpAfterMaxAttempts() async throws {
         try await TestDatabase.withTable("give_up", columns: "id int8 PRIMARY KEY, v int8") { table in
             let outsider = try TestDatabase.connect()
             try outsider.query(PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES (1, 0)"))
@@ -134,7 +142,8 @@ private struct BodyFailed: Error {}
         }
     }
 
-    @Test func poolDoesNotRetryOtherErrors() async throws {
+    @Test("the pool does not retry other errors")
+    func poolDoesNotRetryOtherErrors() async throws {
         let pool = try TestDatabase.makePool(maxConnections: 1)
         let attempts = Counter()
         let error = await #expect(throws: PostgresError.self) {

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import TestSupport
 import Testing
 
 /// Parameters sent as text and results read back, against the real server.
@@ -10,7 +11,8 @@ import Testing
         connection = try TestDatabase.connect()
     }
 
-    @Test func stringsIncludingUnicodeAndEmptyRoundTrip() throws {
+    @Test("strings, Unicode and empty ones included, round-trip")
+    func stringsIncludingUnicodeAndEmptyRoundTrip() throws {
         let values = [
             "", "plain", "中文字符 食堂", "👨‍👩‍👧‍👦 🍚🥢", "e\u{301} combining", "it's \"quoted\"",
             "back\\slash", "tab\tnew\nline\r", "NULL", "{a,b}", "$1",
@@ -22,7 +24,8 @@ import Testing
         }
     }
 
-    @Test func nullBothWays() throws {
+    @Test("NULL goes both ways: bound from nil, decoded as nil, refused as a non-optional")
+    func nullBothWays() throws {
         let missing: String? = nil
         let row = try connection.query("SELECT \(missing)::text IS NULL AS was_null, NULL::int8 AS n").single()
         #expect(try row.decode("was_null", as: Bool.self))
@@ -37,7 +40,8 @@ import Testing
         #expect(try connection.query("SELECT \(present)::int8").single().decode(0, as: Int64?.self) == 7)
     }
 
-    @Test func integerExtremes() throws {
+    @Test("integer extremes round-trip")
+    func integerExtremes() throws {
         let row = try connection.query(
             """
             SELECT \(Int64.min)::int8 AS min64, \(Int64.max)::int8 AS max64,
@@ -57,21 +61,24 @@ import Testing
         #expect(throws: PostgresError.self) { try big.decode("big", as: Int32.self) }
     }
 
-    @Test func booleans() throws {
+    @Test("booleans round-trip")
+    func booleans() throws {
         let row = try connection.query("SELECT \(true)::bool AS t, \(false)::bool AS f, \(true)::bool::text AS s").single()
         #expect(try row.decode("t", as: Bool.self) == true)
         #expect(try row.decode("f", as: Bool.self) == false)
         #expect(try row.decode("s", as: String.self) == "true")
     }
 
-    @Test func uuids() throws {
+    @Test("UUIDs round-trip")
+    func uuids() throws {
         let id = UUID()
         let row = try connection.query("SELECT \(id)::uuid AS id, \(id)::uuid::text AS text").single()
         #expect(try row.decode("id", as: UUID.self) == id)
         #expect(try row.decode("text", as: String.self) == id.uuidString.lowercased())
     }
 
-    @Test func dateRoundTripsExactlyToTheMicrosecond() throws {
+    @Test("a date round-trips exactly to the microsecond")
+    func dateRoundTripsExactlyToTheMicrosecond() throws {
         let dates = [
             Date(timeIntervalSince1970: 1_711_899_000.123456),
             Date(timeIntervalSince1970: 0),
@@ -99,7 +106,8 @@ import Testing
         #expect(back == Date(timeIntervalSince1970: micros / 1_000_000))
     }
 
-    @Test func timestampsWithZonesDecodeToTheRightInstant() throws {
+    @Test("timestamps with zones decode to the right instant")
+    func timestampsWithZonesDecodeToTheRightInstant() throws {
         let row = try connection.query(
             """
             SELECT '2024-03-31T23:30:00+08:00'::timestamptz AS beijing,
@@ -122,7 +130,8 @@ import Testing
         #expect(throws: PostgresError.self) { try Date(postgresText: "2024-13-01 00:00:00+00") }
     }
 
-    @Test func byteaRoundTrips() throws {
+    @Test("bytea round-trips")
+    func byteaRoundTrips() throws {
         let bytes = Data((0...255).map { UInt8($0) } + [0, 0, 92, 120])
         let row = try connection.query("SELECT \(bytes)::bytea AS b, length(\(bytes)::bytea) AS n").single()
         #expect(try row.decode("b", as: Data.self) == bytes)
@@ -130,12 +139,14 @@ import Testing
         #expect(try connection.query("SELECT \(Data())::bytea").single().decode(0, as: Data.self) == Data())
     }
 
-    @Test func arraysBindAsArrayLiterals() throws {
+    @Test("arrays bind as array literals")
+    func arraysBindAsArrayLiterals() throws {
         let strings = ["a", "b,c", "d\"e", "f\\g", "", "NULL", "中文", "{x}", " spaced ", "tab\tline\n"]
         let result = try connection.query(
             "SELECT x FROM unnest(\(strings)::text[]) WITH ORDINALITY AS u(x, n) ORDER BY n"
         )
-        #expect(try result.map { try $0.decode(0, as: String.self) } == strings)
+        let decoded = try result.map { try $0.decode(0, as: String.self) }
+        #expect(decoded == strings)
 
         let numbers: [Int64] = [Int64.min, -1, 0, 42, Int64.max]
         let matched = try connection.query(
@@ -145,13 +156,15 @@ import Testing
 
         let ids = [UUID(), UUID()]
         let idRows = try connection.query("SELECT x FROM unnest(\(ids)::uuid[]) AS x")
-        #expect(try Set(idRows.map { try $0.decode(0, as: UUID.self) }) == Set(ids))
+        let decodedIDs = try Set(idRows.map { try $0.decode(0, as: UUID.self) })
+        #expect(decodedIDs == Set(ids))
 
         let empty: [String] = []
         #expect(try connection.query("SELECT cardinality(\(empty)::text[])").single().decode(0, as: Int.self) == 0)
     }
 
-    @Test func resultShapeAndAffectedRows() throws {
+    @Test("a result tells its columns, rows and affected rows")
+    func resultShapeAndAffectedRows() throws {
         let table = TestDatabase.uniqueName("tmp_shape")
         try connection.execute(script: "CREATE TEMP TABLE \(table) (id int8 PRIMARY KEY, name text)")
         let inserted = try connection.query(
@@ -169,7 +182,8 @@ import Testing
         #expect(throws: PostgresError.self) { try none.single() }
     }
 
-    @Test func sessionSettingsAreFixed() throws {
+    @Test("every connection's session settings are fixed")
+    func sessionSettingsAreFixed() throws {
         let row = try connection.query(
             "SELECT current_setting('TimeZone') AS tz, current_setting('DateStyle') AS ds, current_setting('client_encoding') AS enc"
         ).single()
