@@ -49,7 +49,7 @@ struct StaffTests {
                 #expect(try !fixture.db.query("SELECT rolcanlogin FROM pg_roles WHERE rolname = \(login)").single().decode("rolcanlogin", as: Bool.self))
                 #expect(try fixture.db.query("SELECT disabled_by FROM ledger.staff WHERE login = \(login)").single()
                     .decode("disabled_by", as: String?.self) != nil)
-                TwoPersonCloseTests.expectRefusal("LD003", saying: "no active staff member") {
+                AuditFixture.expectRefusal("LD003", saying: "no active staff member") {
                     _ = try fixture.db.query("SELECT ledger.disable_staff(\(login))")
                 }
                 _ = try fixture.db.query("SELECT ledger.add_staff(\(login), 'Li Approver', 'approver', NULL)")
@@ -70,7 +70,7 @@ struct StaffTests {
                 ("staff_ok", "clerk", " ", nil, "needs a name"),
                 ("staff_ok", "clerk", "X", "hunter2", "SCRAM-SHA-256"),
             ] as [(String, String, String, String?, String)] {
-                TwoPersonCloseTests.expectRefusal("LD003", saying: fragment) {
+                AuditFixture.expectRefusal("LD003", saying: fragment) {
                     _ = try fixture.db.query("SELECT ledger.add_staff(\(login), \(name), \(role), \(verifier))")
                 }
             }

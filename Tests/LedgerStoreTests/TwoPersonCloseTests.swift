@@ -1,6 +1,7 @@
 import Foundation
 @testable import LedgerStore
 import Postgres
+import TestSupport
 import Testing
 
 /// PRODUCT.md §4.9, held by the database (sql/0018): whatever a login sends over SQL, a month closes only when one
@@ -24,24 +25,6 @@ struct TwoPersonCloseTests {
                     digest = ledger.period_digest_v2(\(period)), seal_version = 2
                 WHERE period = \(period)
                 """)
-        }
-    }
-
-    /// Expects `body` to fail with `sqlState` and a message holding every one of `fragments`. (The closure is never
-    /// written inside `#expect`: a closure in a macro's argument and one beside it were once mixed up by the compiler.)
-    static func expectRefusal(
-        _ sqlState: String, saying fragments: String..., sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
-    ) {
-        do {
-            try body()
-            Issue.record("expected a refusal with SQLSTATE \(sqlState), but it succeeded", sourceLocation: sourceLocation)
-        } catch let error as PostgresError {
-            #expect(error.sqlState == sqlState, "\(error.message)", sourceLocation: sourceLocation)
-            for fragment in fragments {
-                #expect(error.message.contains(fragment), "\(error.message)", sourceLocation: sourceLocation)
-            }
-        } catch {
-            Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
         }
     }
 
@@ -86,10 +69,10 @@ struct TwoPersonCloseTests {
                 try fixture.db.execute(script: "GRANT ledger_approver TO \(try Self.login(of: both))")
                 try fixture.asLogin(grantedRole: "ledger_clerk") { otherClerk in
                     _ = try Self.prepare(both)
-                    Self.expectRefusal("LD003", saying: "pending already") { _ = try Self.prepare(otherClerk) }
-                    Self.expectRefusal("LD003", saying: "another approver") { try Self.approveAndClose(both) }
+                    AuditFixture.expectRefusal("LD003", saying: "pending already") { _ = try Self.prepare(otherClerk) }
+                    AuditFixture.expectRefusal("LD003", saying: "another approver") { try Self.approveAndClose(both) }
                     // Not even the owner can record an approval by the preparer: the row's check holds for everyone.
-                    Self.expectRefusal("23514") {
+                    AuditFixture.expectRefusal("23514") {
                         _ = try fixture.db.query("""
                             UPDATE ledger.close_proposals SET state = 'approved', decided_by = prepared_by, decided_at = now(),
                                 decided_in = pg_current_xact_id() WHERE period = \(Self.period)
@@ -106,14 +89,14 @@ struct TwoPersonCloseTests {
         try AuditFixture.with { fixture in
             try fixture.asLogin(grantedRole: "ledger_clerk") { clerk in
                 try fixture.asLogin(grantedRole: "ledger_approver") { approver in
-                    Self.expectRefusal("LD003", saying: "only a clerk") { _ = try Self.prepare(approver) }
+                    AuditFixture.expectRefusal("LD003", saying: "only a clerk") { _ = try Self.prepare(approver) }
                     _ = try Self.prepare(clerk)
-                    Self.expectRefusal("42501", saying: "approve_close") { try Self.approveAndClose(clerk) }
+                    AuditFixture.expectRefusal("42501", saying: "approve_close") { try Self.approveAndClose(clerk) }
                     for role in ["ledger_app", "ledger_auditor"] {
                         try fixture.asLogin(grantedRole: role) { other in
-                            Self.expectRefusal("42501") { _ = try Self.prepare(other) }
-                            Self.expectRefusal("42501") { try Self.approveAndClose(other) }
-                            Self.expectRefusal("42501") { _ = try other.query("SELECT ledger.reject_close(\(Self.period), 'no')") }
+                            AuditFixture.expectRefusal("42501") { _ = try Self.prepare(other) }
+                            AuditFixture.expectRefusal("42501") { try Self.approveAndClose(other) }
+                            AuditFixture.expectRefusal("42501") { _ = try other.query("SELECT ledger.reject_close(\(Self.period), 'no')") }
                         }
                     }
                     #expect(try Self.status(fixture) == "open")
@@ -127,19 +110,19 @@ struct TwoPersonCloseTests {
         try AuditFixture.with { fixture in
             try fixture.asLogin(grantedRole: "ledger_clerk") { clerk in
                 try fixture.asLogin(grantedRole: "ledger_approver") { approver in
-                    Self.expectRefusal("LD003", saying: "no proposal is pending") { try Self.approveAndClose(approver) }
+                    AuditFixture.expectRefusal("LD003", saying: "no proposal is pending") { try Self.approveAndClose(approver) }
                     _ = try Self.prepare(clerk)
-                    Self.expectRefusal("LD003", saying: "not \(String(repeating: "0", count: 64))") {
+                    AuditFixture.expectRefusal("LD003", saying: "not \(String(repeating: "0", count: 64))") {
                         try Self.approveAndClose(approver, digest: String(repeating: "0", count: 64))
                     }
                     // A meal arrives between prepare and approve.
                     try fixture.meal(UUID(), at: "R1", card: AuditFixture.card1, period: Self.period, occurred: "2031-05-21T12:00:00+08:00", gross: 1500)
-                    Self.expectRefusal("LD003", saying: "changed since the proposal", "1 meals booked into 2031-05") {
+                    AuditFixture.expectRefusal("LD003", saying: "changed since the proposal", "1 meals booked into 2031-05") {
                         try Self.approveAndClose(approver)
                     }
                     #expect(try Self.status(fixture) == "open")
                     // Rejected with a reason, prepared again, approved.
-                    Self.expectRefusal("LD003", saying: "reason") { _ = try approver.query("SELECT ledger.reject_close(\(Self.period), ' ')") }
+                    AuditFixture.expectRefusal("LD003", saying: "reason") { _ = try approver.query("SELECT ledger.reject_close(\(Self.period), ' ')") }
                     _ = try approver.query("SELECT ledger.reject_close(\(Self.period), 'a meal came in after the proposal')")
                     _ = try Self.prepare(clerk)
                     try Self.approveAndClose(approver)
@@ -156,8 +139,8 @@ struct TwoPersonCloseTests {
     func onlyTheApprovalCloses() throws {
         try AuditFixture.with { fixture in
             try fixture.asLogin(grantedRole: "ledger_approver") { approver in
-                Self.expectRefusal("42501", saying: "approved close") { try Self.closeByHand(approver) }
-                Self.expectRefusal("42501") {
+                AuditFixture.expectRefusal("42501", saying: "approved close") { try Self.closeByHand(approver) }
+                AuditFixture.expectRefusal("42501") {
                     _ = try approver.query("""
                         INSERT INTO ledger.reconciliation_runs (period, started_at, finished_at, entries, digest, seal_version)
                         VALUES (\(Self.period), now(), now(), 0, repeat('0', 64), 2)
@@ -167,7 +150,7 @@ struct TwoPersonCloseTests {
                     _ = try Self.prepare(clerk)
                     // An approval committed in one transaction does not let a later one close the period.
                     _ = try approver.query("SELECT ledger.approve_close(\(Self.period), NULL)")
-                    Self.expectRefusal("42501") { try Self.closeByHand(approver) }
+                    AuditFixture.expectRefusal("42501") { try Self.closeByHand(approver) }
                 }
                 #expect(try Self.status(fixture) == "open")
             }
@@ -182,7 +165,7 @@ struct TwoPersonCloseTests {
         try AuditFixture.with { fixture in
             try fixture.asLogin(grantedRole: "ledger_clerk") { clerk in
                 _ = try Self.prepare(clerk)
-                Self.expectRefusal("23001") {
+                AuditFixture.expectRefusal("23001") {
                     _ = try fixture.db.query("UPDATE ledger.close_proposals SET report = 'forged' WHERE period = \(Self.period)")
                 }
                 _ = try clerk.query("SELECT ledger.reject_close(\(Self.period), 'wrong statements')")
@@ -192,7 +175,7 @@ struct TwoPersonCloseTests {
                     "DELETE FROM ledger.close_proposals",
                     "TRUNCATE ledger.close_proposals",
                 ] {
-                    Self.expectRefusal("23001") { _ = try fixture.db.query(PostgresQuery(unsafeSQL: statement)) }
+                    AuditFixture.expectRefusal("23001") { _ = try fixture.db.query(PostgresQuery(unsafeSQL: statement)) }
                 }
                 #expect(try fixture.db.query("SELECT reason FROM ledger.close_proposals").single().decode("reason", as: String.self) == "wrong statements")
             }
@@ -208,14 +191,14 @@ struct TwoPersonCloseTests {
         try ScratchDatabase.withScratch { scratch in
             let db = try scratch.connect()
             defer { db.close() }
-            let all = try ScratchDatabase.migrations()
+            let all = try TestDatabase.migrations()
             let before = all.filter { $0.version < 18 }
-            try Migrator(migrations: before, logger: ScratchDatabase.logger).migrate(db)
+            try Migrator(migrations: before, logger: TestDatabase.logger).migrate(db)
             try db.execute(script: """
                 INSERT INTO ledger.periods (period, status, closed_at, entries, digest, seal_version)
                 VALUES ('2031-01', 'closed', now(), 0, ledger.seal_digest('2031-01', 2::smallint), 2)
                 """)
-            try Migrator(migrations: all, logger: ScratchDatabase.logger).migrate(db)
+            try Migrator(migrations: all, logger: TestDatabase.logger).migrate(db)
             #expect(try db.query("SELECT policy FROM ledger.close_policy").single().decode("policy", as: String.self) == "single")
         }
     }
