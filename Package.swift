@@ -47,6 +47,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -55,13 +56,22 @@ let package = Package(
             name: "LedgerCore",
             swiftSettings: swiftSettings
         ),
-        // SQL for each use case, over Postgres and LedgerCore; also the migrations runner.
+        // The subsidy report of a reconciliation and its files: CSV, the stored JSON, the printable HTML.
+        .target(
+            name: "LedgerReports",
+            dependencies: ["LedgerCore"],
+            swiftSettings: swiftSettings
+        ),
+        // SQL for each use case, over Postgres and LedgerCore; also the migrations runner. The only module above
+        // Postgres: it throws domain refusals and `LedgerUnavailable`, never `PostgresError`, to the layers above.
         .target(
             name: "LedgerStore",
             dependencies: [
                 "Postgres",
                 "LedgerCore",
+                "LedgerReports",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -71,7 +81,6 @@ let package = Package(
             dependencies: [
                 "LedgerStore",
                 "LedgerCore",
-                "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -89,7 +98,7 @@ let package = Package(
             dependencies: [
                 "LedgerStore",
                 "LedgerCore",
-                "Postgres",
+                "LedgerReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -138,7 +147,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["Postgres", "TestSupport"],
+            dependencies: [
+                "Postgres",
+                "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: testSwiftSettings
         ),
         // Runs the built ledgerctl and ledgerd as an operator would.
@@ -154,7 +167,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "Postgres", "LedgerCore", "TestSupport"],
+            dependencies: ["LedgerStore", "Postgres", "LedgerCore", "LedgerReports", "TestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -17,38 +17,16 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION ledger.refuse_change_of_final_rows() FROM PUBLIC;
 
-DROP TRIGGER entries_append_only ON ledger.entries;
-CREATE TRIGGER entries_append_only BEFORE UPDATE OR DELETE ON ledger.entries
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-DROP TRIGGER entries_no_truncate ON ledger.entries;
-CREATE TRIGGER entries_no_truncate BEFORE TRUNCATE ON ledger.entries
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-DROP TRIGGER delivery_events_append_only ON ledger.delivery_events;
-CREATE TRIGGER delivery_events_append_only BEFORE UPDATE OR DELETE ON ledger.delivery_events
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-DROP TRIGGER reconciliation_runs_final ON ledger.reconciliation_runs;
-CREATE TRIGGER reconciliation_runs_final BEFORE UPDATE OR DELETE ON ledger.reconciliation_runs
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-DROP TRIGGER reconciliation_breaks_final ON ledger.reconciliation_breaks;
-CREATE TRIGGER reconciliation_breaks_final BEFORE UPDATE OR DELETE ON ledger.reconciliation_breaks
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-DROP TRIGGER anomalies_final ON ledger.anomalies;
-CREATE TRIGGER anomalies_final BEFORE UPDATE OR DELETE ON ledger.anomalies
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-DROP TRIGGER subsidy_lines_final ON ledger.subsidy_lines;
-CREATE TRIGGER subsidy_lines_final BEFORE UPDATE OR DELETE ON ledger.subsidy_lines
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-DROP TRIGGER secrets_final ON ledger.secrets;
-CREATE TRIGGER secrets_final BEFORE UPDATE OR DELETE ON ledger.secrets
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-DROP TRIGGER reconciliation_reports_final ON ledger.reconciliation_reports;
-CREATE TRIGGER reconciliation_reports_final BEFORE UPDATE OR DELETE ON ledger.reconciliation_reports
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-DROP TRIGGER seal_lines_append_only ON ledger.seal_lines;
-CREATE TRIGGER seal_lines_append_only BEFORE UPDATE OR DELETE ON ledger.seal_lines
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-DROP TRIGGER seal_lines_no_truncate ON ledger.seal_lines;
-CREATE TRIGGER seal_lines_no_truncate BEFORE TRUNCATE ON ledger.seal_lines
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
+-- Every trigger of the old function, moved to the new one as it was defined (tables, events, row or statement).
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT tg.tgname, tg.tgrelid::regclass::text AS tbl, pg_get_triggerdef(tg.oid) AS definition
+             FROM pg_trigger tg WHERE tg.tgfoid = 'ledger.refuse_entry_change()'::regprocedure LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.tbl);
+        EXECUTE replace(t.definition, 'ledger.refuse_entry_change()', 'ledger.refuse_change_of_final_rows()');
+    END LOOP;
+END $$;
 
 DROP FUNCTION ledger.refuse_entry_change();

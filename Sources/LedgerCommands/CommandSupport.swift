@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LedgerStore
 import Logging
-import Postgres
 
 /// A failure an operator can act on: one line that says what went wrong and what to do.
 struct OperatorError: Error, CustomStringConvertible {
@@ -22,26 +21,17 @@ enum CommandSupport {
         }
     }
 
-    /// A new connection to the configured database; the caller closes it.
-    static func connect(_ configuration: LedgerConfiguration) throws -> PostgresConnection {
-        do {
-            return try PostgresConnection.connect(configuration.databaseURL, logger: logger, connectTimeoutSeconds: 10)
-        } catch let error as PostgresError {
-            throw OperatorError("cannot connect to the database: \(error.message.replacingOccurrences(of: "\n", with: " ")) (check DATABASE_URL)")
-        }
-    }
-
     /// Connects with `DATABASE_URL` (or the `PG*` variables) and runs `body`; the connection is closed on every path.
-    static func withDatabase<T>(_ body: (PostgresConnection, LedgerConfiguration) throws -> T) throws -> T {
+    static func withDatabase<T>(_ body: (LedgerConnection, LedgerConfiguration) throws -> T) throws -> T {
         let configuration = try configuration()
-        let db = try connect(configuration)
-        defer { db.close() }
         do {
-            return try body(db, configuration)
-        } catch let error as LedgerError {
-            throw OperatorError(error.message)
-        } catch let error as PostgresError {
-            throw OperatorError("the database refused the operation: \(error.message) (SQLSTATE \(error.sqlState ?? "none"))")
+            return try configuration.withConnection(logger: logger) { db in try body(db, configuration) }
+        } catch let refusal as LedgerRefusal {
+            throw OperatorError(refusal.message)
+        } catch let error as LedgerUnavailable where error.couldNotConnect {
+            throw OperatorError("cannot connect to the database: \(error.databaseMessage.replacingOccurrences(of: "\n", with: " ")) (check DATABASE_URL)")
+        } catch let error as LedgerUnavailable {
+            throw OperatorError("the database refused the operation: \(error.databaseMessage) (SQLSTATE \(error.sqlState ?? "none"))")
         }
     }
 

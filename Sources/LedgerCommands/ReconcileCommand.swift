@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import LedgerCore
+import LedgerReports
 import LedgerStore
-import Postgres
 
 extension Ledgerctl {
     /// `ledgerctl reconcile`: business rule 8, then the three report files.
@@ -32,11 +32,13 @@ extension Ledgerctl {
             let language = try ReportOptions.language(lang)
             let parsed = try statements.map(Self.readStatements)
             let report = try CommandSupport.withDatabase { db, configuration in
-                // A second connection shares the month-wide queries (totals, anomalies, seal) with the first.
-                let helper = try CommandSupport.connect(configuration)
-                defer { helper.close() }
-                return try Reconciliations.run(period: month, statements: parsed, dryRun: dryRun, settings: configuration.settings, on: db,
-                                               helper: helper, logger: CommandSupport.logger)
+                // Two more connections share the month-wide queries (totals, anomalies, seal) over the snapshot of the first.
+                try configuration.withConnection(logger: CommandSupport.logger) { first in
+                    try configuration.withConnection(logger: CommandSupport.logger) { second in
+                        try Reconciliations.run(period: month, statements: parsed, dryRun: dryRun, settings: configuration.settings,
+                                                on: db, helpers: [first, second], logger: CommandSupport.logger)
+                    }
+                }
             }
             let files = try ReportOptions.write(report, formats: [.csv, .html], language: language, to: out)
             let t = report.total

@@ -31,8 +31,8 @@ extension Ledgerctl {
                         meal: meal, startsOn: dateOption(from, option: "--from"), endsOn: until.map { try dateOption($0, option: "--until") })
                 } catch let error as DomainError {
                     throw ValidationError("--card: \(error.description)")
-                } catch let error as LedgerError {
-                    throw ValidationError(error.message)
+                } catch let refusal as LedgerRefusal {
+                    throw ValidationError(refusal.message)
                 }
                 let added = try CommandSupport.withDatabase { db, configuration in
                     try StandingOrders.add(order, minimumAge: configuration.settings.deliveryMinimumAge, on: db)

@@ -7,14 +7,6 @@ public enum MealIneligibility: Sendable, Hashable {
     /// The day is after the card's last valid day.
     case expired(validUntil: LocalDate)
 
-    /// The terminal API's error code.
-    public var apiCode: String {
-        switch self {
-        case .cardSuspended, .cardRevoked, .notYetValid: "card_inactive"
-        case .expired: "card_expired"
-        }
-    }
-
     /// A sentence for the cashier.
     public var message: String {
         switch self {
@@ -48,14 +40,6 @@ public enum DeliveryIneligibility: Sendable, Hashable {
     case cardNotValid(MealIneligibility)
     /// The registry has no birth date, so age cannot be checked.
     case noBirthDate
-
-    /// The terminal API's error code: that of the card for `cardNotValid`, else `not_eligible`.
-    public var apiCode: String {
-        switch self {
-        case .cardNotValid(let reason): reason.apiCode
-        case .notVeteran, .tooYoung, .noBirthDate: "not_eligible"
-        }
-    }
 
     /// A sentence for the cashier.
     public var message: String {

@@ -1,4 +1,5 @@
 public import Hummingbird
+import LedgerCore
 public import LedgerStore
 import NIOCore
 import Foundation
@@ -19,21 +20,64 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         self.field = field
     }
 
-    /// The answer for a ledger refusal: 400, 401, 404, 409, 422 or 503 by code.
-    public init(_ error: LedgerError) {
-        let status: HTTPResponse.Status = switch error.code {
-        case .validationFailed: .badRequest
-        case .notFound, .unknownCard: .notFound
-        case .idempotencyConflict, .alreadyVoided, .invalidTransition, .alreadyExists: .conflict
-        case .cardInactive, .cardExpired, .dailyLimitReached, .payableMismatch, .tooLate, .clockSkew, .notEligible:
-            .unprocessableContent
-        case .unavailable: .serviceUnavailable
-        case .unauthorized: .unauthorized
-        }
-        self.init(status, error.code.rawValue, error.message, field: error.field)
+    /// The answer for a ledger refusal: its status, code and field from `answer(to:)`, its message from the ledger.
+    public init(_ refusal: LedgerRefusal) {
+        let answer = Self.answer(to: refusal)
+        self.init(answer.status, answer.code, refusal.message, field: answer.field)
     }
 
-    static let unauthorized = APIError(LedgerError.unauthorized)
+    /// The API's answer to each refusal of the ledger (docs/interfaces.md): the HTTP status, the `error` code and the
+    /// request's `field` at fault. The one place where refusals meet the API's spelling.
+    static func answer(to refusal: LedgerRefusal) -> (status: HTTPResponse.Status, code: String, field: String?) {
+        switch refusal {
+        case .unauthorized: (.unauthorized, "unauthorized", nil)
+        case .invalid(.scheduledFor, _): (.badRequest, "validation_failed", "scheduled_for")
+        case .invalid(.wellness, _): (.badRequest, "validation_failed", "wellness")
+        case .invalid(.terminalName, _), .invalid(.restaurantName, _): (.badRequest, "validation_failed", "name")
+        case .invalid(.restaurantCode, _): (.badRequest, "validation_failed", "code")
+        case .invalid(.community, _): (.badRequest, "validation_failed", "community")
+        case .invalid(.alertNote, _): (.badRequest, "validation_failed", "note")
+        case .invalid(.weekdays, _): (.badRequest, "validation_failed", "weekdays")
+        case .invalid(.lastDay, _): (.badRequest, "validation_failed", "until")
+        case .invalid(.endDay, _): (.badRequest, "validation_failed", "on")
+        case .refusedByDatabase: (.badRequest, "validation_failed", nil)
+        case .idReused: (.conflict, "idempotency_conflict", "id")
+        case .idTakenElsewhere: (.notFound, "not_found", "id")
+        case .clockSkew(.occurredAt, _): (.unprocessableContent, "clock_skew", "occurred_at")
+        case .clockSkew(.eventTime, _): (.unprocessableContent, "clock_skew", "at")
+        case .beforeProgrammeStart(.occurredAt, _): (.badRequest, "validation_failed", "occurred_at")
+        case .beforeProgrammeStart(.eventTime, _): (.badRequest, "validation_failed", "at")
+        case .tooLate: (.unprocessableContent, "too_late", "occurred_at")
+        case .unknownCard: (.notFound, "unknown_card", "card_no")
+        case .cardNotValid(.expired): (.unprocessableContent, "card_expired", "card_no")
+        case .cardNotValid(.cardSuspended), .cardNotValid(.cardRevoked), .cardNotValid(.notYetValid):
+            (.unprocessableContent, "card_inactive", "card_no")
+        case .cardAtDailyLimit: (.unprocessableContent, "daily_limit_reached", nil)
+        case .dailyLimitReached: (.unprocessableContent, "daily_limit_reached", "card_no")
+        case .payableMismatch: (.unprocessableContent, "payable_mismatch", "payable_fen")
+        case .unknownMeal: (.notFound, "not_found", "meal_id")
+        case .alreadyVoided: (.conflict, "already_voided", nil)
+        case .noFreeDelivery: (.unprocessableContent, "not_eligible", "card_no")
+        case .unknownMealOfDelivery: (.notFound, "not_found", "meal_id")
+        case .unknownDelivery: (.notFound, "not_found", nil)
+        case .invalidTransition: (.conflict, "invalid_transition", nil)
+        case .unknownRestaurant: (.notFound, "not_found", "restaurant")
+        case .restaurantExists: (.conflict, "already_exists", "code")
+        case .termsExist: (.conflict, "already_exists", "from")
+        case .terminalExists: (.conflict, "already_exists", "name")
+        case .unknownTerminal: (.notFound, "not_found", "name")
+        case .unregisteredCard: (.notFound, "not_found", "card")
+        case .noStandingOrder: (.unprocessableContent, "not_eligible", "card")
+        case .overlappingStandingOrder: (.conflict, "already_exists", "card")
+        case .unknownStandingOrder: (.notFound, "not_found", "id")
+        case .unknownAlert: (.notFound, "not_found", "id")
+        case .alertAcknowledged: (.conflict, "already_exists", nil)
+        case .missingReconciliationRun: (.notFound, "not_found", nil)
+        case .unknownStatementRestaurant: (.notFound, "not_found", "statements")
+        }
+    }
+
+    static let unauthorized = APIError(LedgerRefusal.unauthorized)
     static let unavailable = APIError(.serviceUnavailable, "unavailable", "the ledger database is unavailable: nothing was recorded; send the same request again in a few seconds")
     static let notFound = APIError(.notFound, "not_found", "no such resource")
 

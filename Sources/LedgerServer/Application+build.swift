@@ -38,7 +38,7 @@ public func buildRouter(ledger: Ledger, metrics: MetricsEndpoint? = nil, authLim
     router.add(middleware: RequestMetrics())
     router.add(middleware: RequestLog())
     router.add(middleware: MethodCheck(routes: routeMethods))
-    HealthController(pool: ledger.pool).addRoutes(to: router)
+    HealthController(ledger: ledger).addRoutes(to: router)
     metrics?.addRoutes(to: router)
     let v1 = router.group("v1")
     let limiter = FailedTokenLimiter(limits: authLimits)
@@ -50,7 +50,7 @@ public func buildRouter(ledger: Ledger, metrics: MetricsEndpoint? = nil, authLim
     return router
 }
 
-/// The daemon's HTTP application, HTTPS when `certificates` are given. The pool is closed after the server has stopped.
+/// The daemon's HTTP application, HTTPS when `certificates` are given.
 public func buildApplication(
     configuration: ServerConfiguration, ledger: Ledger, logger: Logger,
     metrics: MetricsEndpoint? = nil, authLimits: AuthLimits = AuthLimits(),

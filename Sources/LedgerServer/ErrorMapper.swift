@@ -4,19 +4,19 @@ import LedgerStore
 import Logging
 import NIOCore
 import NIOHTTP1
-import Postgres
 
-/// Turns whatever a handler threw into the API's error answer. Database trouble becomes 503 `unavailable`;
-/// its detail goes to the log (summarised by `OutageLog`), never to the terminal.
+/// Turns whatever a handler threw into the API's error answer. Database trouble becomes 503 `unavailable`; its
+/// detail goes to the log, never to the terminal: an outage (connection or pool trouble) summarised by `outages`,
+/// any other failure of the database as an unexpected error.
 enum ErrorMapper {
-    static func apiError(for error: any Error, logger: Logger) -> APIError {
+    static func apiError(for error: any Error, logger: Logger, outages: OutageLog = .shared) -> APIError {
         switch error {
         case let error as APIError:
             return error
-        case let error as LedgerError:
-            return APIError(error)
-        case let error as PostgresError:
-            OutageLog.shared.record(error)
+        case let refusal as LedgerRefusal:
+            return APIError(refusal)
+        case let error as LedgerUnavailable where error.isOutage:
+            outages.record(error)
             return .unavailable
         case let error as HTTPError where error.status == .notFound:
             return APIError(.notFound, "not_found", "no such route: see openapi.yaml for the terminal API")

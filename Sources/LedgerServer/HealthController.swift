@@ -1,9 +1,9 @@
 import Hummingbird
-import Postgres
+import LedgerStore
 
 /// `GET /healthz` (and `HEAD`, whose body the request log drops): 200 when the database answers, 503 when it does not. No token needed.
 struct HealthController {
-    let pool: PostgresPool
+    let ledger: Ledger
 
     func addRoutes(to router: Router<LedgerRequestContext>) {
         router.get("healthz", use: health)
@@ -12,7 +12,7 @@ struct HealthController {
 
     @Sendable func health(_ request: Request, context: LedgerRequestContext) async throws -> Response {
         do {
-            _ = try await pool.query("SELECT 1")
+            try await ledger.ping()
             return try JSONBody.response(["status": "ok"])
         } catch {
             OutageLog.shared.record(error)

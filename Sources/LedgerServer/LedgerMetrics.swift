@@ -1,5 +1,5 @@
+public import LedgerStore
 import Metrics
-public import Postgres
 
 /// The daemon's metrics. They are created on first use, after `ledgerd` has bootstrapped the metrics system; each
 /// name's HELP text is in `descriptions`, which `ledgerd`'s metrics factory reads.
@@ -62,14 +62,14 @@ public enum LedgerMetrics {
     private static let poolTimeouts = Gauge(label: "ledger_db_pool_timeouts")
     private static let poolDiscarded = Gauge(label: "ledger_db_pool_discarded_connections")
 
-    /// Copies the pool's statistics into gauges; called just before each scrape.
-    public static func record(_ statistics: PostgresPool.Statistics) {
-        poolOpen.record(statistics.open)
-        poolIdle.record(statistics.idle)
-        poolInUse.record(statistics.inUse)
-        poolWaiting.record(statistics.waiting)
-        poolWaits.record(statistics.totalWaits)
-        poolTimeouts.record(statistics.totalTimeouts)
-        poolDiscarded.record(statistics.totalDiscarded)
+    /// Copies the pool's figures into gauges; called just before each scrape.
+    public static func record(_ figures: PoolFigures) {
+        poolOpen.record(figures.open)
+        poolIdle.record(figures.idle)
+        poolInUse.record(figures.inUse)
+        poolWaiting.record(figures.waiting)
+        poolWaits.record(figures.totalWaits)
+        poolTimeouts.record(figures.totalTimeouts)
+        poolDiscarded.record(figures.totalDiscarded)
     }
 }

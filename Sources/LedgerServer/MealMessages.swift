@@ -171,7 +171,7 @@ struct CardCheckResponse: Encodable {
         category = check.card.category.rawValue
         status = check.card.status.rawValue
         eligible = check.refusal == nil
-        reason = check.refusal?.code.rawValue
+        reason = check.refusal.map { APIError.answer(to: $0).code }
         message = check.refusal?.message
         rateBp = rate
         deliveryEligible = check.deliveryEligible

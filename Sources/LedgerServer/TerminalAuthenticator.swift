@@ -68,8 +68,8 @@ struct TerminalAuthenticator: RouterMiddleware {
         guard fromMemory else { return try await next(request, context) }
         do {
             return try await next(request, context)
-        } catch let error as LedgerError where error.code == .unauthorized {
-            throw error
+        } catch LedgerRefusal.unauthorized {
+            throw LedgerRefusal.unauthorized
         } catch {
             guard try await ledger.authenticate(token: token) != nil else {
                 ledger.forgetTerminal(terminal)

@@ -98,7 +98,7 @@ public enum Deliveries {
         _ request: DeliveryRequest, by terminal: TerminalIdentity, settings: LedgerSettings, on db: PostgresConnection
     ) throws -> Recorded<Delivery> {
         guard request.scheduledFor >= settings.booking.programmeStart else {
-            throw LedgerError(.validationFailed, "scheduled_for is before the programme started on \(settings.booking.programmeStart): check the date", field: "scheduled_for")
+            throw LedgerRefusal.invalid(.scheduledFor, reason: "scheduled_for is before the programme started on \(settings.booking.programmeStart): check the date")
         }
         let fingerprint = request.fingerprint(restaurantID: terminal.restaurantID)
         let context = try db.query("""
@@ -111,19 +111,19 @@ public enum Deliveries {
             LEFT JOIN ledger.entries m ON m.id = \(request.mealID) AND m.kind = 'meal' AND m.restaurant_id = \(terminal.restaurantID)
             """).single(DeliveryRequestContext.self)
         if let existing = context.existingRestaurantID {
-            guard existing == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
-            guard context.existingMatches else { throw LedgerError.conflict(reusing: request.id) }
+            guard existing == terminal.restaurantID else { throw LedgerRefusal.idTakenElsewhere(request.id) }
+            guard context.existingMatches else { throw LedgerRefusal.idReused(request.id) }
             return .replayed(try fetch(request.id, as: .created, on: db))
         }
 
         guard let card = context.card?.card(request.cardNumber) else {
-            throw LedgerError.unknownCard(request.cardNumber)
+            throw LedgerRefusal.unknownCard(request.cardNumber)
         }
         if case .ineligible(let reason) = Eligibility.delivery(card: card, on: request.scheduledFor, minimumAge: settings.deliveryMinimumAge) {
-            throw LedgerError(.notEligible, "no free delivery on \(request.scheduledFor): \(reason.message)", field: "card_no")
+            throw LedgerRefusal.noFreeDelivery(reason, on: request.scheduledFor)
         }
         if let mealID = request.mealID, !context.mealFound {
-            throw LedgerError(.notFound, "this restaurant has no meal \(mealID.uuidString.lowercased()): give the id of a meal this restaurant recorded, or leave meal_id out", field: "meal_id")
+            throw LedgerRefusal.unknownMealOfDelivery(mealID)
         }
 
         let inserted = try db.query("""
@@ -147,7 +147,7 @@ public enum Deliveries {
         on db: PostgresConnection
     ) throws -> Recorded<DeliveryEventOutcome> {
         // The same window of time as a meal's occurred_at: alerts are judged on the order of events in time.
-        try settings.checkTime(request.at, field: "at", now: now)
+        try settings.checkTime(request.at, .eventTime, now: now)
         let fingerprint = request.fingerprint(restaurantID: terminal.restaurantID)
 
         // Events of one delivery are judged one after the other: the row lock is held until commit. The lookup of
@@ -158,15 +158,15 @@ public enum Deliveries {
             FOR UPDATE
             """).first(LockedDelivery.self)
         else {
-            throw LedgerError(.notFound, "this restaurant has no delivery \(request.deliveryID.uuidString.lowercased()): check the delivery's id (GET /v1/deliveries?date= lists them)")
+            throw LedgerRefusal.unknownDelivery(request.deliveryID)
         }
         if let existing = try db.query("""
             SELECT e.delivery_id, e.request_sha256 = \(sha256: fingerprint) AS matches, d.restaurant_id
             FROM ledger.delivery_events e JOIN ledger.deliveries d ON d.id = e.delivery_id WHERE e.id = \(request.id)
             """).first(ExistingDeliveryEvent.self) {
-            guard existing.restaurantID == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
+            guard existing.restaurantID == terminal.restaurantID else { throw LedgerRefusal.idTakenElsewhere(request.id) }
             guard existing.deliveryID == request.deliveryID, existing.matches else {
-                throw LedgerError.conflict(reusing: request.id)
+                throw LedgerRefusal.idReused(request.id)
             }
             return .replayed(DeliveryEventOutcome(delivery: try fetch(request.deliveryID, as: .afterEvent(request.id), on: db),
                                                   raisedAlert: nil))
@@ -176,9 +176,9 @@ public enum Deliveries {
         do {
             _ = try DeliveryTransition.apply(from: current, to: request.status, wellness: request.wellness)
         } catch DomainError.invalidTransition(let from, let to) {
-            throw LedgerError(.invalidTransition, "delivery \(request.deliveryID.uuidString.lowercased()) is \(from.rawValue) and cannot become \(to.rawValue): it goes requested, dispatched, then delivered or failed, or is cancelled before dispatch")
+            throw LedgerRefusal.invalidTransition(delivery: request.deliveryID, from: from, to: to)
         } catch let error as DomainError {
-            throw LedgerError(.validationFailed, error.description, field: "wellness")
+            throw LedgerRefusal.invalid(.wellness, reason: error.description)
         }
 
         let updated = try db.query("""

@@ -15,19 +15,6 @@ extension PostgresQuery.StringInterpolation {
     }
 }
 
-extension LedgerError {
-    /// The answer when `id` was already used for a request with other content.
-    static func conflict(reusing id: UUID) -> LedgerError {
-        LedgerError(.idempotencyConflict, "id \(id.uuidString.lowercased()) was already used for a different request: send a new id for a new request, or the original content for a retry", field: "id")
-    }
-
-    /// The answer when `id` is taken by another restaurant's record. A terminal sees nothing of another restaurant
-    /// (docs/interfaces.md), so it is not told that the id exists: to it the id is simply not one it can use.
-    static func takenElsewhere(_ id: UUID) -> LedgerError {
-        LedgerError(.notFound, "id \(id.uuidString.lowercased()) is not available to this restaurant: send the request again with a new id", field: "id")
-    }
-}
-
 /// Another transaction wrote the same id (or voided the same meal) first; the whole request is judged again.
 struct RaceLost: Error {}
 

@@ -12,7 +12,7 @@ struct ImportRowProblems {
             return try parse()
         } catch let error as DomainError {
             list.append("\(column): \(error.description)")
-        } catch let error as LedgerError {
+        } catch let error as LedgerRefusal {
             list.append("\(column): \(error.message)")
         } catch {
             list.append("\(column): \(error)")

@@ -2,8 +2,10 @@ public import Foundation
 public import LedgerCore
 public import Logging
 public import Postgres
+public import ServiceLifecycle
 
 /// The daemon's view of the ledger: each call is one transaction on a pooled connection, run off the async threads.
+/// A call is refused with `LedgerRefusal`, or fails with `LedgerUnavailable` when the database is the trouble.
 public struct Ledger: Sendable {
     public let pool: PostgresPool
     public let settings: LedgerSettings
@@ -38,6 +40,48 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// A ledger over a new pool of `configuration.poolSize` connections to the configured database. The pool is
+    /// closed by `service`, run in the daemon's service group.
+    public init(configuration: LedgerConfiguration, logger: Logger) {
+        let pool = PostgresPool(
+            configuration: .init(conninfo: configuration.databaseURL, maxConnections: configuration.poolSize), logger: logger)
+        self.init(pool: pool, settings: configuration.settings, mealGroupsInFlight: configuration.mealGroupsInFlight,
+                  logger: logger)
+    }
+
+    /// The pool as a service of the daemon's `ServiceGroup`: at graceful shutdown it closes the pool. Put it first in
+    /// the group, which stops its services in reverse order, so that the requests in flight finish before it closes.
+    public var service: any Service { pool }
+
+    /// Closes the pool of a ledger that never ran as a service (a daemon that stops before it serves).
+    public func close() async {
+        await pool.close()
+    }
+
+    /// Whether the database answers: returns when it does.
+    public func ping() async throws {
+        try await translatingErrors { _ = try await pool.query("SELECT 1") }
+    }
+
+    /// The newest migration applied to the database, nil when none is; throws when the migrations have never run.
+    public func schemaVersion() async throws -> Int? {
+        try await translatingErrors {
+            try await pool.query("SELECT max(version) AS version FROM ledger.schema_migrations").single().decode("version", as: Int?.self)
+        }
+    }
+
+    /// How the pool's connections are used now, and its counters since start.
+    public var poolFigures: PoolFigures { PoolFigures(pool.statistics) }
+
+    /// Runs `body`; a database error it throws reaches the caller as `LedgerUnavailable`.
+    private func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw LedgerUnavailable.translating(error)
+        }
+    }
+
     /// A group's outcomes, or the error that stopped the whole group as the outcome of each item.
     private static func outcomes<Item, Outcome>(
         of group: [Item], _ run: () async throws -> [Result<Outcome, any Error>]
@@ -62,7 +106,7 @@ public struct Ledger: Sendable {
         } catch let error as PostgresError where error.refusesTheRequest {
             guard group.count > 1 else {
                 logRefusal(error, of: group[0].request.id, logger: logger)
-                return [.failure(LedgerError.refusedByDatabase)]
+                return [.failure(LedgerRefusal.refusedByDatabase)]
             }
             let middle = group.count / 2
             let first = await record(Array(group[..<middle]), pool: pool, settings: settings, clock: clock, logger: logger)
@@ -84,7 +128,7 @@ public struct Ledger: Sendable {
     /// The live terminal holding this token, or nil.
     /// Tokens of requests that arrive together are looked up with one query.
     public func authenticate(token: String) async throws -> TerminalIdentity? {
-        try await tokenLookups.submit([token])[0].get()
+        try await tokenLookups.submit([token])[0].mapError(LedgerUnavailable.translating).get()
     }
 
     /// The terminal a token belongs to, looked up once and then remembered (`fromMemory`), or nil for a token
@@ -105,8 +149,8 @@ public struct Ledger: Sendable {
     /// What a terminal may know of a card today.
     public func checkCard(_ number: CardNumber, by terminal: TerminalIdentity) async throws -> CardCheck {
         let (settings, now) = (self.settings, clock())
-        return try await pool.withConnection { db in
-            try Meals.checkCard(number, by: terminal, settings: settings, now: now, on: db)
+        return try await translatingErrors {
+            try await pool.withConnection { db in try Meals.checkCard(number, by: terminal, settings: settings, now: now, on: db) }
         }
     }
 
@@ -123,7 +167,7 @@ public struct Ledger: Sendable {
         let now = clock()
         var pending = requests.indices.filter { index in
             do {
-                try settings.checkTime(requests[index].occurredAt, field: "occurred_at", now: now)
+                try settings.checkTime(requests[index].occurredAt, .occurredAt, now: now)
                 return true
             } catch {
                 outcomes[index] = .failure(error)
@@ -145,7 +189,7 @@ public struct Ledger: Sendable {
             pending = again
         }
         if outcomes.contains(where: { $0?.refusal == .unauthorized }) { forgetTerminal(terminal) }
-        return outcomes.map { $0! }
+        return outcomes.map { $0!.mapError(LedgerUnavailable.translating) }
     }
 
     /// Voids a meal of the terminal's restaurant, or answers a replay with the original void.
@@ -184,23 +228,25 @@ public struct Ledger: Sendable {
     /// The terminal's restaurant's deliveries of `day`, after generating that day's deliveries from its standing orders.
     public func deliveries(on day: LocalDate, by terminal: TerminalIdentity) async throws -> [Delivery] {
         let minimumAge = settings.deliveryMinimumAge
-        return try await pool.transaction { db in
-            _ = try StandingOrders.generate(on: day, minimumAge: minimumAge, restaurantID: terminal.restaurantID, on: db)
-            return try Deliveries.list(restaurantID: terminal.restaurantID, on: day, on: db)
+        return try await translatingErrors {
+            try await pool.transaction { db in
+                _ = try StandingOrders.generate(on: day, minimumAge: minimumAge, restaurantID: terminal.restaurantID, on: db)
+                return try Deliveries.list(restaurantID: terminal.restaurantID, on: day, on: db)
+            }
         }
     }
 
     /// Generates every restaurant's deliveries of `day` from the standing orders; returns how many were created.
     public func generateDeliveries(on day: LocalDate) async throws -> Int {
         let minimumAge = settings.deliveryMinimumAge
-        return try await pool.transaction { db in
-            try StandingOrders.generate(on: day, minimumAge: minimumAge, on: db)
+        return try await translatingErrors {
+            try await pool.transaction { db in try StandingOrders.generate(on: day, minimumAge: minimumAge, on: db) }
         }
     }
 
     /// How many welfare alerts wait for acknowledgement.
     public func openWelfareAlertCount() async throws -> Int {
-        try await pool.withConnection { db in try WelfareAlerts.openCount(on: db) }
+        try await translatingErrors { try await pool.withConnection { db in try WelfareAlerts.openCount(on: db) } }
     }
 
     /// Runs a write again when another transaction wrote the same id or closed the period first; the second
@@ -216,7 +262,9 @@ public struct Ledger: Sendable {
                 continue
             } catch let error as PostgresError where error.refusesTheRequest {
                 Self.logRefusal(error, of: id, logger: logger)
-                throw LedgerError.refusedByDatabase
+                throw LedgerRefusal.refusedByDatabase
+            } catch {
+                throw LedgerUnavailable.translating(error)
             }
         }
     }

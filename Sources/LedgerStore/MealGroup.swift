@@ -52,7 +52,7 @@ extension Meals {
             for index in meal.index..<group.count where index == meal.index
                 || judge.replayOf[index] == meal.index
                 || (localDates[index] == localDates[meal.index] && group[index].request.cardNumber == group[meal.index].request.cardNumber
-                    && outcomes[index].refusal == .dailyLimitReached) {
+                    && outcomes[index].isOverDailyLimit) {
                 outcomes[index] = .failure(RaceLost())
             }
         }
@@ -130,16 +130,16 @@ private struct GroupJudgement {
     ) throws -> Recorded<Meal> {
         let (request, terminal) = (submission.request, submission.terminal)
         // The terminal may have been revoked since its token was looked up; its restaurant's rate is read afresh.
-        guard let rate = context.terminalRate else { throw LedgerError.unauthorized }
+        guard let rate = context.terminalRate else { throw LedgerRefusal.unauthorized }
         if let earlier = acceptedByID[request.id].map({ accepted[$0] }) {
-            guard earlier.fingerprint == fingerprint else { throw LedgerError.conflict(reusing: request.id) }
+            guard earlier.fingerprint == fingerprint else { throw LedgerRefusal.idReused(request.id) }
             replayOf[index] = earlier.index
             return .replayed(earlier.meal)
         }
         if let existing = context.existing {
-            guard existing.restaurantID == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
+            guard existing.restaurantID == terminal.restaurantID else { throw LedgerRefusal.idTakenElsewhere(request.id) }
             guard existing.kind == "meal", existing.matches else {
-                throw LedgerError.conflict(reusing: request.id)
+                throw LedgerRefusal.idReused(request.id)
             }
             return .replayed(try Meals.fetchMeal(request.id, on: db))
         }
@@ -150,10 +150,10 @@ private struct GroupJudgement {
             category = .activeServiceman
         case .preferentialCard:
             guard let card = context.card?.card(request.cardNumber) else {
-                throw LedgerError.unknownCard(request.cardNumber)
+                throw LedgerRefusal.unknownCard(request.cardNumber)
             }
             if case .ineligible(let reason) = Eligibility.meal(card: card, on: localDate) {
-                throw LedgerError(reason.ledgerCode, reason.message, field: "card_no")
+                throw LedgerRefusal.cardNotValid(reason)
             }
             category = card.category
         }
@@ -162,7 +162,7 @@ private struct GroupJudgement {
         do {
             try price.checkPayable(request.claimedPayable)
         } catch let error as DomainError {
-            throw LedgerError(.payableMismatch, error.description, field: "payable_fen")
+            throw LedgerRefusal.payableMismatch(error)
         }
 
         let (now, occurredAt) = (self.now, request.occurredAt)
@@ -173,7 +173,7 @@ private struct GroupJudgement {
         let cardDay = CardDay(card: request.cardNumber, day: localDate)
         let mealsSoFar = context.mealsToday + acceptedPerCardDay[cardDay, default: 0]
         guard settings.dailyLimit.allows(mealsSoFar: mealsSoFar) else {
-            throw LedgerError(.dailyLimitReached, "card \(request.cardNumber.masked) already has \(settings.dailyLimit.maxMeals) discounted meals on \(localDate): the limit is \(settings.dailyLimit.maxMeals) a day", field: "card_no")
+            throw LedgerRefusal.dailyLimitReached(request.cardNumber, on: localDate, limit: settings.dailyLimit.maxMeals)
         }
 
         let meal = Meal(
@@ -191,9 +191,14 @@ private struct GroupJudgement {
 }
 
 extension Result where Failure == any Error {
-    /// The ledger's refusal code, when this is a refusal.
-    var refusal: LedgerError.Code? {
-        guard case .failure(let error as LedgerError) = self else { return nil }
-        return error.code
+    /// The ledger's refusal, when this is one.
+    var refusal: LedgerRefusal? {
+        guard case .failure(let error as LedgerRefusal) = self else { return nil }
+        return error
+    }
+
+    /// Whether this is the refusal of a meal over its card's daily limit.
+    var isOverDailyLimit: Bool {
+        if case .dailyLimitReached? = refusal { true } else { false }
     }
 }

@@ -75,7 +75,7 @@ public struct VoidEntry: Sendable, Equatable {
 public struct CardCheck: Sendable, Equatable {
     public let card: Card
     /// Why the card may not be used now, when it may not.
-    public let refusal: LedgerError?
+    public let refusal: LedgerRefusal?
     public let deliveryEligible: Bool
     public let mealsToday: Int
     public let dailyLimit: Int
@@ -91,27 +91,25 @@ enum Meals {
             SELECT e.restaurant_id AS existing_restaurant_id, e.kind AS existing_kind,
                    e.request_sha256 = \(sha256: fingerprint) AS existing_matches,
                    m.id IS NOT NULL AS meal_found, m.period AS meal_period, v.id AS void_id,
-                   coalesce((SELECT array_agg(p.period ORDER BY p.period) FROM ledger.periods p
-                              WHERE p.period >= m.period AND p.status = 'closed'), '{}') AS closed_periods,
-                   coalesce((SELECT array_agg(p.closed_at ORDER BY p.period) FROM ledger.periods p
-                              WHERE p.period >= m.period AND p.status = 'closed'), '{}') AS closed_ats
+                   coalesce((SELECT array_agg(p.period ORDER BY p.period) FROM ledger.closed_periods_from(m.period) p), '{}') AS closed_periods,
+                   coalesce((SELECT array_agg(p.closed_at ORDER BY p.period) FROM ledger.closed_periods_from(m.period) p), '{}') AS closed_ats
             FROM (SELECT 1) AS one
             LEFT JOIN ledger.entries e ON e.id = \(request.id)
             LEFT JOIN ledger.entries m ON m.id = \(request.mealID) AND m.kind = 'meal' AND m.restaurant_id = \(terminal.restaurantID)
             LEFT JOIN ledger.entries v ON v.voided_entry_id = m.id
             """).single(VoidContext.self)
         if let existing = context.existing {
-            guard existing.restaurantID == terminal.restaurantID else { throw LedgerError.takenElsewhere(request.id) }
+            guard existing.restaurantID == terminal.restaurantID else { throw LedgerRefusal.idTakenElsewhere(request.id) }
             guard existing.kind == "void", existing.matches else {
-                throw LedgerError.conflict(reusing: request.id)
+                throw LedgerRefusal.idReused(request.id)
             }
             return .replayed(try fetchVoid(request.id, on: db))
         }
         guard let mealPeriod = context.mealPeriod else {
-            throw LedgerError(.notFound, "this restaurant has no meal \(request.mealID.uuidString.lowercased()): check the meal's id", field: "meal_id")
+            throw LedgerRefusal.unknownMeal(request.mealID)
         }
         if context.voidID != nil {
-            throw LedgerError(.alreadyVoided, "meal \(request.mealID.uuidString.lowercased()) is already voided; nothing was changed")
+            throw LedgerRefusal.alreadyVoided(request.mealID)
         }
         // A void follows its meal: into the meal's period while it is open, else late into the next open one.
         let (period, late) = try book(closed: context.closedPeriods, settings: settings) { policy, status in
@@ -133,25 +131,22 @@ enum Meals {
         _ number: CardNumber, by terminal: TerminalIdentity, settings: LedgerSettings, now: Date, on db: PostgresConnection
     ) throws -> CardCheck {
         let today = LocalDate.containing(now, in: settings.timeZone)
-        // "Not voided" as a scalar subquery, as in ledger.meal_contexts: an index probe per meal whatever the plan;
-        // a NOT EXISTS anti-join may become a merge join that reads the whole voided_entry_id index.
+        // The card's meals of the day are counted as ledger.meal_contexts counts them (sql/0016).
         guard let row = try db.query("""
             SELECT c.card_no, c.category, c.status, c.birth_date::text, c.valid_from::text, c.valid_until::text,
-                   (SELECT count(*) FROM ledger.entries m
-                     WHERE m.kind = 'meal' AND m.card_no = c.card_no AND m.local_date = \(today.description)::date
-                       AND (SELECT v.id FROM ledger.entries v WHERE v.voided_entry_id = m.id) IS NULL)
+                   ledger.card_meals_on_day(c.card_no, \(today.description)::date) AS count
             FROM ledger.cards c WHERE c.card_no = \(number.value)
             """).first
         else {
-            throw LedgerError.unknownCard(number)
+            throw LedgerRefusal.unknownCard(number)
         }
         let card = try CardColumns(row).card(number)
         let mealsToday = try row.decode("count", as: Int.self)
-        var refusal: LedgerError?
+        var refusal: LedgerRefusal?
         if case .ineligible(let reason) = Eligibility.meal(card: card, on: today) {
-            refusal = LedgerError(reason.ledgerCode, reason.message)
+            refusal = .cardNotValid(reason)
         } else if !settings.dailyLimit.allows(mealsSoFar: mealsToday) {
-            refusal = LedgerError(.dailyLimitReached, "the card already has \(mealsToday) discounted meals today: the limit is \(settings.dailyLimit.maxMeals) a day")
+            refusal = .cardAtDailyLimit(mealsToday: mealsToday, limit: settings.dailyLimit.maxMeals)
         }
         return CardCheck(
             card: card, refusal: refusal,
@@ -167,11 +162,11 @@ enum Meals {
     ) throws -> (Period, Bool) {
         switch decide(settings.booking, { closed.closedAt[$0].map { .closed(at: $0) } ?? .open }) {
         case .clockSkew:
-            throw LedgerError.clockSkew(field: "occurred_at", maxSkew: settings.booking.maxClockSkew)
+            throw LedgerRefusal.clockSkew(.occurredAt, maxSkew: settings.booking.maxClockSkew)
         case .beforeProgrammeStart:
-            throw LedgerError.beforeProgrammeStart(field: "occurred_at", start: settings.booking.programmeStart)
+            throw LedgerRefusal.beforeProgrammeStart(.occurredAt, start: settings.booking.programmeStart)
         case .tooLate(let closedAt):
-            throw LedgerError(.tooLate, "the period of occurred_at closed on \(RFC3339.format(closedAt, in: settings.timeZone)), longer ago than entries are accepted late: report it to the bureau", field: "occurred_at")
+            throw LedgerRefusal.tooLate(closedAt: RFC3339.format(closedAt, in: settings.timeZone))
         case .book(let period, let late):
             return (period, late)
         }
@@ -265,8 +260,4 @@ extension VoidEntry: PostgresRowDecodable {
             recordedAt: try row.decode("recorded_at", as: Date.self),
             period: try Period(parsing: row.decode("period", as: String.self)), late: try row.decode("late", as: Bool.self))
     }
-}
-
-extension MealIneligibility {
-    var ledgerCode: LedgerError.Code { LedgerError.Code(rawValue: apiCode) ?? .cardInactive }
 }

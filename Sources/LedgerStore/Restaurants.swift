@@ -25,13 +25,13 @@ public enum Restaurants {
         code: String, name: String, community: String, rate: Rate, on db: PostgresConnection
     ) throws -> Restaurant {
         guard code.range(of: "^[A-Za-z0-9_-]{1,32}$", options: .regularExpression) != nil else {
-            throw LedgerError(.validationFailed, "restaurant code '\(code)' is not valid: use 1 to 32 letters, digits, '-' or '_'", field: "code")
+            throw LedgerRefusal.invalid(.restaurantCode, reason: "restaurant code '\(code)' is not valid: use 1 to 32 letters, digits, '-' or '_'")
         }
         guard !name.isEmpty, name.count <= 200 else {
-            throw LedgerError(.validationFailed, "the restaurant name must be 1 to 200 characters", field: "name")
+            throw LedgerRefusal.invalid(.restaurantName, reason: "the restaurant name must be 1 to 200 characters")
         }
         guard !community.isEmpty, community.count <= 200 else {
-            throw LedgerError(.validationFailed, "the community must be 1 to 200 characters", field: "community")
+            throw LedgerRefusal.invalid(.community, reason: "the community must be 1 to 200 characters")
         }
         do {
             let row = try db.query("""
@@ -41,7 +41,7 @@ public enum Restaurants {
                 """).single()
             return try Restaurant(row)
         } catch let error as PostgresError where error.isUniqueViolation {
-            throw LedgerError(.alreadyExists, "a restaurant with code '\(code)' is already registered: choose another code", field: "code")
+            throw LedgerRefusal.restaurantExists(code: code)
         }
     }
 
@@ -54,7 +54,7 @@ public enum Restaurants {
     /// The restaurant with this code, or `not_found` with a message that says how to list them.
     public static func require(code: String, on db: PostgresConnection) throws -> Restaurant {
         guard let restaurant = try find(code: code, on: db) else {
-            throw LedgerError(.notFound, "no restaurant has code '\(code)': 'ledgerctl restaurant list' shows the registered ones", field: "restaurant")
+            throw LedgerRefusal.unknownRestaurant(code: code)
         }
         return restaurant
     }
@@ -76,7 +76,7 @@ public enum Restaurants {
                         \(terms.deliveryFeeFen), \(terms.monthlyCapFen))
                 """)
         } catch let error as PostgresError where error.isUniqueViolation {
-            throw LedgerError(.alreadyExists, "restaurant '\(code)' already has terms from \(terms.effectiveFrom): give a later --from date", field: "from")
+            throw LedgerRefusal.termsExist(restaurant: code, from: terms.effectiveFrom)
         }
     }
 

@@ -35,10 +35,10 @@ public struct NewStandingOrder: Sendable, Equatable {
     ) throws {
         let days = Array(Set(weekdays)).sorted()
         guard !days.isEmpty, days.allSatisfy({ (1...7).contains($0) }) else {
-            throw LedgerError(.validationFailed, "weekdays must be ISO weekday numbers from 1 (Monday) to 7 (Sunday), at least one", field: "weekdays")
+            throw LedgerRefusal.invalid(.weekdays, reason: "weekdays must be ISO weekday numbers from 1 (Monday) to 7 (Sunday), at least one")
         }
         if let endsOn, endsOn < startsOn {
-            throw LedgerError(.validationFailed, "the order ends on \(endsOn), before it starts on \(startsOn): give an end on or after the start", field: "until")
+            throw LedgerRefusal.invalid(.lastDay, reason: "the order ends on \(endsOn), before it starts on \(startsOn): give an end on or after the start")
         }
         self.cardNumber = cardNumber
         self.restaurantCode = restaurantCode
@@ -73,7 +73,7 @@ public enum StandingOrders {
         let parts = text.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " })
         let days = parts.compactMap { Int($0) }
         guard !parts.isEmpty, days.count == parts.count, days.allSatisfy({ (1...7).contains($0) }) else {
-            throw LedgerError(.validationFailed, "'\(text)' is not a list of weekdays: write ISO weekday numbers, 1 for Monday to 7 for Sunday, such as 1,3,5 or 1;3;5", field: "weekdays")
+            throw LedgerRefusal.invalid(.weekdays, reason: "'\(text)' is not a list of weekdays: write ISO weekday numbers, 1 for Monday to 7 for Sunday, such as 1,3,5 or 1;3;5")
         }
         return Array(Set(days)).sorted()
     }
@@ -103,7 +103,7 @@ public enum StandingOrders {
                     added.append(try insert(parseRow(record.fields), minimumAge: minimumAge, on: db))
                 } catch let error as StandingOrderImportError {
                     problems.append("line \(record.line): \(error.problems.joined(separator: "; "))")
-                } catch let error as LedgerError {
+                } catch let error as LedgerRefusal {
                     problems.append("line \(record.line): \(error.message)")
                 }
             }
@@ -142,11 +142,11 @@ public enum StandingOrders {
         // Two orders of one person are registered one after the other, so that the overlap check holds.
         _ = try db.query("SELECT pg_advisory_xact_lock(hashtextextended(\("ledger.standing_order:" + number.value), 0))")
         guard let record = try Cards.find(number, on: db) else {
-            throw LedgerError(.notFound, "card \(number.value) is not in the registry: import it with 'ledgerctl cards import' first", field: "card")
+            throw LedgerRefusal.unregisteredCard(number)
         }
         if case .ineligible(let reason) = Eligibility.delivery(card: record.card, on: order.startsOn, minimumAge: minimumAge),
             reason.isPermanent {
-            throw LedgerError(.notEligible, "card \(number.value) cannot have free deliveries: \(reason.message)", field: "card")
+            throw LedgerRefusal.noStandingOrder(number, reason)
         }
         let restaurant = try Restaurants.require(code: order.restaurantCode, on: db)
         let weekdays = order.weekdays.map { Int16($0) }
@@ -158,7 +158,7 @@ public enum StandingOrders {
               AND coalesce(so.ends_on, 'infinity') >= \(order.startsOn)::date
             ORDER BY so.id LIMIT 1
             """).first(StandingOrder.self) {
-            throw LedgerError(.alreadyExists, "card \(number.value) already has standing order \(overlapping.id) for \(overlapping.meal.rawValue) on weekdays \(overlapping.weekdays.map(String.init).joined(separator: ",")) from \(overlapping.startsOn)\(overlapping.endsOn.map { " until \($0)" } ?? ""): end that one first ('ledgerctl standing-orders end \(overlapping.id) --on DATE') or choose other days", field: "card")
+            throw LedgerRefusal.overlappingStandingOrder(number, overlapping)
         }
         let id = try db.query("""
             INSERT INTO ledger.standing_orders (card_no, restaurant_id, weekdays, meal, starts_on, ends_on)
@@ -183,13 +183,13 @@ public enum StandingOrders {
     /// replaces an earlier one.
     public static func pause(_ id: Int64, from: LocalDate, until: LocalDate, on db: PostgresConnection) throws -> StandingOrderChange {
         guard from <= until else {
-            throw LedgerError(.validationFailed, "the pause would end on \(until), before it starts on \(from): give --until on or after --from", field: "until")
+            throw LedgerRefusal.invalid(.lastDay, reason: "the pause would end on \(until), before it starts on \(from): give --until on or after --from")
         }
         return try db.transaction { db in
             guard try db.query("""
                 UPDATE ledger.standing_orders SET paused_from = \(from)::date, paused_until = \(until)::date WHERE id = \(id)
                 """).affectedRows == 1
-            else { throw notFound(id) }
+            else { throw LedgerRefusal.unknownStandingOrder(id) }
             return StandingOrderChange(order: try find(id, on: db),
                                        pendingDeliveries: try pending(id, after: from.adding(days: -1), through: until, on: db))
         }
@@ -204,7 +204,7 @@ public enum StandingOrders {
                 WHERE so.id = old.id
                 RETURNING old.paused_from IS NOT NULL AS was_paused
                 """).first?.decode("was_paused", as: Bool.self)
-            else { throw notFound(id) }
+            else { throw LedgerRefusal.unknownStandingOrder(id) }
             return (try find(id, on: db), wasPaused)
         }
     }
@@ -214,7 +214,7 @@ public enum StandingOrders {
         try db.transaction { db in
             let order = try find(id, on: db)
             guard order.startsOn <= day else {
-                throw LedgerError(.validationFailed, "standing order \(id) starts on \(order.startsOn): give --on \(order.startsOn) or later (it then delivers on that day at most)", field: "on")
+                throw LedgerRefusal.invalid(.endDay, reason: "standing order \(id) starts on \(order.startsOn): give --on \(order.startsOn) or later (it then delivers on that day at most)")
             }
             _ = try db.query("UPDATE ledger.standing_orders SET ends_on = \(day)::date WHERE id = \(id)")
             return StandingOrderChange(order: try find(id, on: db), pendingDeliveries: try pending(id, after: day, through: nil, on: db))
@@ -259,7 +259,7 @@ public enum StandingOrders {
             FROM ledger.standing_orders so JOIN ledger.restaurants r ON r.id = so.restaurant_id
             WHERE so.id = \(id)
             """).first(StandingOrder.self)
-        else { throw notFound(id) }
+        else { throw LedgerRefusal.unknownStandingOrder(id) }
         return order
     }
 
@@ -270,10 +270,6 @@ public enum StandingOrders {
             WHERE standing_order_id = \(id) AND status = 'requested'
               AND scheduled_for > \(after)::date AND (\(through)::date IS NULL OR scheduled_for <= \(through)::date)
             """).single().decode("count", as: Int.self)
-    }
-
-    private static func notFound(_ id: Int64) -> LedgerError {
-        LedgerError(.notFound, "there is no standing order \(id): 'ledgerctl standing-orders list' shows them", field: "id")
     }
 
     private static let columns =

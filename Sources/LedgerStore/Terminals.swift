@@ -24,7 +24,7 @@ public enum Terminals {
     /// Registers a terminal and returns its new token.
     public static func add(restaurant code: String, name: String, on db: PostgresConnection) throws -> String {
         guard !name.isEmpty, name.count <= 100 else {
-            throw LedgerError(.validationFailed, "the terminal name must be 1 to 100 characters", field: "name")
+            throw LedgerRefusal.invalid(.terminalName, reason: "the terminal name must be 1 to 100 characters")
         }
         let restaurant = try Restaurants.require(code: code, on: db)
         let token = newToken()
@@ -34,7 +34,7 @@ public enum Terminals {
                 VALUES (\(restaurant.id), \(name), sha256(convert_to(\(token), 'UTF8')))
                 """)
         } catch let error as PostgresError where error.isUniqueViolation {
-            throw LedgerError(.alreadyExists, "restaurant '\(code)' already has a live terminal named '\(name)': choose another name or revoke that one first", field: "name")
+            throw LedgerRefusal.terminalExists(restaurant: code, name: name)
         }
         return token
     }
@@ -47,7 +47,7 @@ public enum Terminals {
             WHERE r.id = t.restaurant_id AND r.code = \(code) AND t.name = \(name) AND t.revoked_at IS NULL
             """).affectedRows
         guard revoked == 1 else {
-            throw LedgerError(.notFound, "restaurant '\(code)' has no live terminal named '\(name)': 'ledgerctl terminal list' shows them", field: "name")
+            throw LedgerRefusal.unknownTerminal(restaurant: code, name: name)
         }
     }
 

@@ -126,7 +126,7 @@ public enum WelfareAlerts {
     public static func acknowledge(id: Int64, note: String, timeZone: TimeZone, on db: PostgresConnection) throws {
         let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...1000).contains(note.count) else {
-            throw LedgerError(.validationFailed, "the note must say, in 1 to 1000 characters, what was done about the alert (who called or visited, what they found)", field: "note")
+            throw LedgerRefusal.invalid(.alertNote, reason: "the note must say, in 1 to 1000 characters, what was done about the alert (who called or visited, what they found)")
         }
         let updated = try db.query("""
             UPDATE ledger.welfare_alerts
@@ -138,11 +138,11 @@ public enum WelfareAlerts {
             SELECT acknowledged_at, acknowledged_by, ack_note FROM ledger.welfare_alerts WHERE id = \(id)
             """).first
         else {
-            throw LedgerError(.notFound, "there is no welfare alert \(id): 'ledgerctl alerts list' shows the open ones", field: "id")
+            throw LedgerRefusal.unknownAlert(id)
         }
         let when = try row.decode("acknowledged_at", as: Date.self)
         let who = try row.decode("acknowledged_by", as: String?.self) ?? "unknown"
-        throw LedgerError(.alreadyExists, "welfare alert \(id) was already acknowledged at \(RFC3339.format(when, in: timeZone)) by \(who) (note: \(try row.decode("ack_note", as: String.self))); nothing was changed")
+        throw LedgerRefusal.alertAcknowledged(id, at: RFC3339.format(when, in: timeZone), by: who, note: try row.decode("ack_note", as: String.self))
     }
 }
 

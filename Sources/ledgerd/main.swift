@@ -4,13 +4,13 @@ import LedgerServer
 import LedgerStore
 import Logging
 import Metrics
-import Postgres
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
 /// ledgerd: reads its configuration (environment, over the optional `LEDGER_CONFIG` file), serves the terminal API
-/// until SIGTERM or SIGINT, finishes the requests in flight (at most 10 s), closes the database pool and exits 0.
+/// until SIGTERM or SIGINT, finishes the requests in flight (at most 10 s), then closes the database pool (the last
+/// service of the group to stop) and exits 0.
 /// A configuration or database problem at start is one line on standard error and exit status 1.
 @main
 struct LedgerDaemon {
@@ -46,22 +46,20 @@ struct LedgerDaemon {
         try await api.checkCanListen(key: "LEDGER_LISTEN")
         try await metricsAddress?.checkCanListen(key: "LEDGER_METRICS_LISTEN")
 
-        let pool = PostgresPool(
-            configuration: .init(conninfo: configuration.databaseURL, maxConnections: configuration.poolSize), logger: logger)
+        let ledger = Ledger(configuration: configuration, logger: logger)
         do {
-            try await pool.query("SELECT 1 FROM ledger.schema_migrations LIMIT 1")
-        } catch let error as PostgresError {
-            await pool.close()
-            if error.kind == .connectionFailed {
-                throw StartupError("cannot connect to the database: \(error.message.replacingOccurrences(of: "\n", with: " ")) (check DATABASE_URL)")
+            let version = try await ledger.schemaVersion()
+            logger.debug("database schema", metadata: ["schema.version": "\(version.map(String.init) ?? "none")"])
+        } catch let error as LedgerUnavailable {
+            await ledger.close()
+            if error.couldNotConnect {
+                throw StartupError("cannot connect to the database: \(error.databaseMessage.replacingOccurrences(of: "\n", with: " ")) (check DATABASE_URL)")
             }
-            throw StartupError("the database is not ready (\(error.message)): run 'ledgerctl migrate' first")
+            throw StartupError("the database is not ready (\(error.databaseMessage)): run 'ledgerctl migrate' first")
         }
 
-        let ledger = Ledger(pool: pool, settings: configuration.settings, mealGroupsInFlight: configuration.mealGroupsInFlight,
-                            logger: logger)
         let metrics = MetricsEndpoint {
-            LedgerMetrics.record(pool.statistics)
+            LedgerMetrics.record(ledger.poolFigures)
             return registry.emitToBuffer()
         }
         let notifier = SystemdNotifier(environment: environment)
@@ -74,7 +72,8 @@ struct LedgerDaemon {
                 ].merging(certificates?.summary ?? [:]) { $1 })
                 notifier.ready()
             })
-        var services: [any Service] = [SystemdService(notifier: notifier)]
+        // The pool first: the group stops its services in reverse order, so it closes after the requests in flight.
+        var services: [any Service] = [ledger.service, SystemdService(notifier: notifier)]
         if let metricsAddress { services.append(metrics.application(configuration: metricsAddress)) }
         services.append(DeliveryScheduler(ledger: ledger, logger: logger))
         services.append(await HangupReloader(certificates: certificates, logger: logger))
@@ -84,7 +83,6 @@ struct LedgerDaemon {
         group.gracefulShutdownSignals = [.sigterm, .sigint]
         group.maximumGracefulShutdownDuration = .seconds(10)
         try await ServiceGroup(configuration: group).run()
-        await pool.close()
         logger.info("ledgerd stopped")
     }
 

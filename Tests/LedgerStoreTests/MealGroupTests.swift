@@ -58,9 +58,9 @@ struct MealGroupTests {
             let replay = try outcomes[1].get()
             #expect(replay.isReplay)
             #expect(replay.value == created.value)
-            #expect(throws: LedgerError.conflict(reusing: first.id)) { try outcomes[2].get() }
+            #expect(throws: LedgerRefusal.idReused(first.id)) { try outcomes[2].get() }
             for index in 3...5 { #expect(try !outcomes[index].get().isReplay) }
-            #expect(outcomes[6].refusal == .dailyLimitReached)
+            #expect(outcomes[6].isOverDailyLimit)
             #expect(try !outcomes[7].get().isReplay)
 
             #expect(try Self.storedMeals(card: "CARD0001", on: db) == [first.id])

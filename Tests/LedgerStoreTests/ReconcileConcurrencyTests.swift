@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerReports
 @testable import LedgerStore
 import Logging
 import Postgres
@@ -68,7 +69,7 @@ struct ReconcileConcurrencyTests {
                     let db = try scratch.connect(), helper = try scratch.connect()
                     defer { db.close(); helper.close() }
                     return try Reconciliations.run(period: period, statements: nil, dryRun: false, settings: settings, on: db,
-                                                   helper: helper)
+                                                   helpers: [helper])
                 }
                 var report: SubsidyReport?
                 for try await result in group { if let result { report = result } }
@@ -109,7 +110,7 @@ struct ReconcileConcurrencyTests {
             defer { lost.close() }
             _ = try fixture.db.query("SELECT pg_terminate_backend(\(lost.backendPID)), pg_sleep(0.2)")
             #expect(throws: PostgresError.self) {
-                _ = try Reconciliations.run(period: may, statements: nil, dryRun: false, settings: settings, on: fixture.db, helper: lost)
+                _ = try Reconciliations.run(period: may, statements: nil, dryRun: false, settings: settings, on: fixture.db, helpers: [lost])
             }
             let state = try fixture.db.query("""
                 SELECT p.status, (SELECT count(*) FROM ledger.reconciliation_runs r WHERE r.period = p.period) FROM ledger.periods p WHERE p.period = '2031-05'
@@ -118,7 +119,7 @@ struct ReconcileConcurrencyTests {
 
             let helper = try fixture.scratch.connect()
             defer { helper.close() }
-            let report = try Reconciliations.run(period: may, statements: nil, dryRun: false, settings: settings, on: fixture.db, helper: helper)
+            let report = try Reconciliations.run(period: may, statements: nil, dryRun: false, settings: settings, on: fixture.db, helpers: [helper])
             #expect(report.closed && report.entries == 2)
             #expect(try Reconciliations.verify(period: may, on: fixture.db) == .intact(digest: report.digest!))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerReports
 @testable import LedgerStore
 import Logging
 import Postgres
@@ -254,7 +255,7 @@ struct ReconciliationTests {
             let helper = try scratch.connect()
             defer { helper.close() }
             let report = try Reconciliations.run(period: Period(parsing: "2031-04"), statements: nil, dryRun: true, settings: Self.settings, on: db,
-                                                 helper: helper)
+                                                 helpers: [helper])
             let pairs = report.anomalies.filter { $0.kind == .twoRestaurants }
             let tie = [m["p2a"], m["p2b"]].sorted { $0.uuidString < $1.uuidString }
             // One card's anomalies are listed by their first entry id.

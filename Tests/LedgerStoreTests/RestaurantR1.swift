@@ -16,3 +16,19 @@ extension ScratchDatabase {
         return token
     }
 }
+
+extension ScratchDatabase {
+    /// A migrated scratch database holding a restaurant of each code (rate 8500, one terminal "till"), on one
+    /// connection; dropped after `body`.
+    static func withRestaurants(_ codes: [String], _ body: (PostgresConnection) throws -> Void) throws {
+        try withScratch(migrated: true) { scratch in
+            let db = try scratch.connect()
+            defer { db.close() }
+            for code in codes {
+                _ = try Restaurants.add(code: code, name: "Restaurant \(code)", community: "C", rate: Rate(basisPoints: 8500), on: db)
+                _ = try Terminals.add(restaurant: code, name: "till", on: db)
+            }
+            try body(db)
+        }
+    }
+}

@@ -130,8 +130,8 @@ struct StandingOrderTests {
         #expect(try StandingOrders.resume(order.id, on: world.db).wasPaused == false)
         #expect(try world.generate(world.day(5)) == 1)
 
-        #expect(throws: LedgerError.self) { try StandingOrders.pause(order.id, from: world.day(3), until: world.day(2), on: world.db) }
-        #expect(throws: LedgerError.self) { try StandingOrders.pause(-1, from: world.day(3), until: world.day(4), on: world.db) }
+        #expect(throws: LedgerRefusal.self) { try StandingOrders.pause(order.id, from: world.day(3), until: world.day(2), on: world.db) }
+        #expect(throws: LedgerRefusal.self) { try StandingOrders.pause(-1, from: world.day(3), until: world.day(4), on: world.db) }
     }
 
     @Test("an ended order delivers through its last day and not after")
@@ -148,7 +148,7 @@ struct StandingOrderTests {
         do {
             _ = try StandingOrders.end(order.id, on: world.day(-1), on: world.db)
             Issue.record("an end before the start was accepted")
-        } catch let error as LedgerError {
+        } catch let error as LedgerRefusal {
             #expect(error.message.contains("starts on \(world.day(0))"))
         }
     }
@@ -183,8 +183,8 @@ struct StandingOrderTests {
         let world = try OrderWorld.make()
         defer { world.close() }
         let card = try world.card()
-        func refusal(_ body: () throws -> Void) -> LedgerError? {
-            do { try body() } catch let error as LedgerError { return error } catch { Issue.record("\(error)") }
+        func refusal(_ body: () throws -> Void) -> LedgerRefusal? {
+            do { try body() } catch let error as LedgerRefusal { return error } catch { Issue.record("\(error)") }
             return nil
         }
         let unknownCard = refusal { _ = try world.order(try CardNumber("NOSUCH\(Int.random(in: 1000...9999))")) }
@@ -194,14 +194,17 @@ struct StandingOrderTests {
             _ = try StandingOrders.add(NewStandingOrder(cardNumber: card, restaurantCode: "NOSUCHPLACE", weekdays: [1], meal: .lunch,
                                                         startsOn: world.day(0), endsOn: nil), minimumAge: 80, on: world.db)
         }
-        #expect(unknownCard?.code == .notFound)
-        #expect(notAVeteran?.code == .notEligible)
+        let isUnregisteredCard = if case .unregisteredCard? = unknownCard { true } else { false }
+        let isNotEligible = if case .noStandingOrder? = notAVeteran { true } else { false }
+        #expect(isUnregisteredCard)
+        #expect(isNotEligible)
         #expect(noBirthDate?.message.contains("no birth date") == true)
-        #expect(unknownRestaurant?.code == .notFound)
+        #expect(unknownRestaurant == .unknownRestaurant(code: "NOSUCHPLACE"))
 
         let first = try world.order(card, weekdays: [1, 3], from: world.day(0), until: world.day(30))
         let overlap = refusal { _ = try world.order(card, weekdays: [3, 5], from: world.day(20)) }
-        #expect(overlap?.code == .alreadyExists)
+        let isOverlap = if case .overlappingStandingOrder? = overlap { true } else { false }
+        #expect(isOverlap)
         #expect(overlap?.message.contains("standing order \(first.id)") == true)
         // Other days, another meal, or after the first one ends: all fine.
         _ = try world.order(card, weekdays: [2, 4], from: world.day(0))
@@ -211,9 +214,9 @@ struct StandingOrderTests {
         #expect(try StandingOrders.parseWeekdays("5;1;3;1") == [1, 3, 5])
         #expect(try StandingOrders.parseWeekdays("1,3,5") == [1, 3, 5])
         for bad in ["", "0", "8", "1,,x", "mon"] {
-            #expect(throws: LedgerError.self) { try StandingOrders.parseWeekdays(bad) }
+            #expect(throws: LedgerRefusal.self) { try StandingOrders.parseWeekdays(bad) }
         }
-        #expect(throws: LedgerError.self) {
+        #expect(throws: LedgerRefusal.self) {
             try NewStandingOrder(cardNumber: card, restaurantCode: "R", weekdays: [1], meal: .lunch, startsOn: world.day(2), endsOn: world.day(1))
         }
         #expect(try StandingOrders.list(restaurant: world.restaurant.code, on: world.db).count == 4)

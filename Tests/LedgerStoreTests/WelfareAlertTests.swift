@@ -74,15 +74,16 @@ struct WelfareAlertTests {
             do {
                 try WelfareAlerts.acknowledge(id: concern.id, note: "again", timeZone: Self.shanghai, on: db)
                 Issue.record("a second acknowledgement was accepted")
-            } catch let error as LedgerError {
-                #expect(error.code == .alreadyExists)
+            } catch let error as LedgerRefusal {
+                let isAcknowledged = if case .alertAcknowledged(concern.id, _, _, _) = error { true } else { false }
+                #expect(isAcknowledged)
                 #expect(error.message.contains("already acknowledged"))
                 #expect(error.message.contains("visited: fine, a cold"))
             }
             #expect(try db.query("SELECT ack_note FROM ledger.welfare_alerts WHERE id = \(concern.id)").single()
                 .onlyValue(as: String.self) == "visited: fine, a cold")
-            #expect(throws: LedgerError.self) { try WelfareAlerts.acknowledge(id: 999_999, note: "x", timeZone: Self.shanghai, on: db) }
-            #expect(throws: LedgerError.self) { try WelfareAlerts.acknowledge(id: twice.id, note: "   ", timeZone: Self.shanghai, on: db) }
+            #expect(throws: LedgerRefusal.self) { try WelfareAlerts.acknowledge(id: 999_999, note: "x", timeZone: Self.shanghai, on: db) }
+            #expect(throws: LedgerRefusal.self) { try WelfareAlerts.acknowledge(id: twice.id, note: "   ", timeZone: Self.shanghai, on: db) }
             #expect(try WelfareAlerts.openCount(on: db) == 1)
         }
     }

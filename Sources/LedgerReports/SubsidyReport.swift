@@ -1,4 +1,5 @@
 public import Foundation
+public import LedgerCore
 
 /// Meals and money of one slice of a restaurant's month (a credential type and category).
 public struct MealSplit: Sendable, Hashable, Codable {

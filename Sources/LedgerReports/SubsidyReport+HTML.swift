@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 
 /// The language of the printed report.
 public enum ReportLanguage: String, Sendable, CaseIterable {

@@ -1,0 +1,93 @@
+import Foundation
+public import LedgerCore
+public import LedgerReports
+public import Logging
+public import Postgres
+
+/// Business rule 8: the monthly reconciliation, its seal and the period's close, in one transaction.
+///
+/// This file runs it (transaction, locks, the shared snapshot, planner settings); its steps are in the files beside
+/// it: the totals, the anomalies, the statements and the report, the seal, storing the run, and verifying a seal.
+public enum Reconciliations {
+    /// The advisory lock key that keeps two reconciliations apart, whatever their periods.
+    static let advisoryLock: Int64 = 0x4C44_5245_434F  // "LDRECO"
+    /// The seal recipe new closes use (sql/0011_seal_v2.sql, computed from the line hashes of sql/0012_seal_lines.sql);
+    /// each period and run records the version it was sealed with.
+    public static let sealVersion: Int16 = 2
+
+    /// Reconciles `period`. `statements` maps restaurant codes to their parsed statements; nil means none were given.
+    ///
+    /// A closed period is not reconciled again: its stored report is returned and nothing changes. Otherwise the
+    /// period row is locked `FOR UPDATE` (the entry-insert trigger takes `FOR SHARE` on it, so postings in flight
+    /// commit first and later ones find the period closed and are booked late into the next one), every figure is
+    /// recomputed from the entries, and unless `dryRun` the run is stored, the period sealed and closed.
+    ///
+    /// `helpers`, idle connections to the same database, run the month-wide queries (totals, anomalies, seal), all
+    /// reading the snapshot `db`'s transaction exports once the period is locked (`SharedSnapshotWork`); without
+    /// helpers `db` runs them itself. `logger` hears of a seal that had to be computed from the entries because the
+    /// stored line hashes did not cover them.
+    public static func run(
+        period: Period, statements: [String: [StatementLine]]?, dryRun: Bool, settings: LedgerSettings, on db: PostgresConnection,
+        helpers: [PostgresConnection] = [], logger: Logger? = nil
+    ) throws -> SubsidyReport {
+        try db.transaction { db in
+            _ = try db.query("SELECT pg_advisory_xact_lock(\(advisoryLock))")
+            try tuneForMonth(db)
+            if !dryRun {
+                _ = try db.query("INSERT INTO ledger.periods (period) VALUES (\(period.description)) ON CONFLICT DO NOTHING")
+            }
+            let lockClause = dryRun ? "" : "FOR UPDATE"
+            let status = try db.query("SELECT status FROM ledger.periods WHERE period = \(period.description) \(unsafeSQL: lockClause)")
+                .first.map { try PeriodStatusRow($0).status }
+            if status == "closed" {
+                guard let report = try stored(period: period, on: db) else {
+                    throw LedgerRefusal.missingReconciliationRun(period)
+                }
+                return report
+            }
+            if let statements {
+                let known = Set(try Restaurants.list(on: db).map(\.code))
+                for code in statements.keys.sorted() where !known.contains(code) {
+                    throw LedgerRefusal.unknownStatementRestaurant(code: code)
+                }
+            }
+            // The transaction's time: the close's closed_at, which the report shows.
+            let now = try TransactionTimeRow(db.query("SELECT now() AS now").single()).now
+            // The month-wide queries are independent reads of one snapshot, shared out between the helpers, longest
+            // first.
+            let work = SharedSnapshotWork()
+            let patterns = work.add { try cardPatternAnomalies(period: period, settings: settings, on: $0) }
+            let totals = work.add { try Self.totals(period: period, on: $0) }
+            let seal = dryRun ? nil : work.add { try Self.seal(period: period, on: $0, logger: logger) }
+            let registry = work.add { try cardNotValidAnomalies(period: period, on: $0) }
+            try work.run(exportedBy: db, on: helpers, prepare: { try tuneForMonth($0) })
+            let findings = Findings(merging: [try patterns.get(), try registry.get()])
+            let report = try compute(period: period, statements: statements, settings: settings, totals: totals.get(),
+                                     findings: findings, on: db)
+            guard let seal else { return report.report }
+            return try store(report, period: period, digest: seal.get(), closedAt: now, settings: settings, on: db)
+        }
+    }
+
+    /// Settings for queries over a whole month, for the current transaction.
+    private static func tuneForMonth(_ db: PostgresConnection) throws {
+        // Sorts and hash aggregates over a month of entries stay in memory rather than spill to disk.
+        _ = try db.query("SET LOCAL work_mem = '256MB'")
+        // Compiling these month-wide queries with JIT took longer than it saved (2 of the anomaly pass's 4.8 s).
+        _ = try db.query("SET LOCAL jit = off")
+        // The planner reserves 8 kB for each group of an array_agg, so for a month of cards it would rather sort every
+        // meal (1.1 s on the bench month) than hash 50,000 small arrays (0.3 s, in tens of MB). Hash tables may grow
+        // to 8 × work_mem before they spill to disk; they still use only what they need.
+        _ = try db.query("SET LOCAL hash_mem_multiplier = 8")
+    }
+
+    private struct PeriodStatusRow {
+        let status: String
+        init(_ row: PostgresRow) throws { status = try row.decode("status") }
+    }
+
+    private struct TransactionTimeRow {
+        let now: Date
+        init(_ row: PostgresRow) throws { now = try row.decode("now") }
+    }
+}
