@@ -3,7 +3,7 @@ import Foundation
 import Postgres
 import Testing
 
-/// Staff members are PostgreSQL logins in the group roles ledger_clerk and ledger_approver (sql/0018).
+/// Staff members are PostgreSQL logins in the group roles ledger_clerk and ledger_approver (sql/0017).
 @Suite("staff logins")
 struct StaffTests {
     /// Runs `body` with a fresh login name, and drops that login afterwards, however `body` ends.

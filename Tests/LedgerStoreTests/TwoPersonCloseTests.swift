@@ -4,7 +4,7 @@ import Postgres
 import TestSupport
 import Testing
 
-/// PRODUCT.md §4.9, held by the database (sql/0018): whatever a login sends over SQL, a month closes only when one
+/// PRODUCT.md §4.9, held by the database (sql/0017): whatever a login sends over SQL, a month closes only when one
 /// login prepared it and another approved it, in the approval's own transaction, with the ledger as it was prepared.
 @Suite("two-person close, in the database")
 struct TwoPersonCloseTests {
@@ -192,7 +192,7 @@ struct TwoPersonCloseTests {
             let db = try scratch.connect()
             defer { db.close() }
             let all = try TestDatabase.migrations()
-            let before = all.filter { $0.version < 18 }
+            let before = all.filter { $0.version < 17 }
             try Migrator(migrations: before, logger: TestDatabase.logger).migrate(db)
             try db.execute(script: """
                 INSERT INTO ledger.periods (period, status, closed_at, entries, digest, seal_version)

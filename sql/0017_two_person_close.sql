@@ -1,4 +1,4 @@
--- 0018: two people close a month (PRODUCT.md §4.9). A clerk prepares the close: a dry run stored as the period's
+-- 0017: two people close a month (PRODUCT.md §4.9). A clerk prepares the close: a dry run stored as the period's
 -- proposal. An approver, another login, approves it: the close then runs as the approver, and only if the ledger has
 -- not changed since the proposal. The database holds every part of it, whoever connects and however:
 -- * one pending proposal per period (a unique index);
@@ -378,6 +378,10 @@ GRANT EXECUTE ON FUNCTION ledger.acting_as_owner(), ledger.approved_in_this_tran
 GRANT SELECT ON ledger.entries, ledger.periods, ledger.restaurants, ledger.terminals, ledger.cards, ledger.subsidy_terms,
     ledger.deliveries, ledger.seal_lines, ledger.reconciliation_runs, ledger.reconciliation_reports
     TO ledger_clerk, ledger_approver;
+GRANT EXECUTE ON FUNCTION ledger.anomalies_card_patterns(text, integer, integer, integer, text),
+    ledger.anomalies_card_not_valid(text), ledger.live_meals_by_card(text), ledger.days_over_daily_limit(date[], integer),
+    ledger.repeated_amounts(bigint[], integer), ledger.restaurant_changes_within(timestamptz[], bigint[], uuid[], integer),
+    ledger.card_valid_on(text, date, date, date) TO ledger_clerk, ledger_approver;
 GRANT EXECUTE ON FUNCTION ledger.live_meals(text), ledger.period_digest_v2_stored(text),
     ledger.period_digest_v2(text), ledger.period_lines(text), ledger.card_ref(text),
     ledger.entry_seal_line(ledger.entries, text, text, text) TO ledger_clerk, ledger_approver;
