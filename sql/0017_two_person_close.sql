@@ -376,7 +376,7 @@ GRANT EXECUTE ON FUNCTION ledger.acting_as_owner(), ledger.approved_in_this_tran
     TO ledger_clerk, ledger_approver;
 -- What the reconciliation reads.
 GRANT SELECT ON ledger.entries, ledger.periods, ledger.restaurants, ledger.terminals, ledger.cards, ledger.subsidy_terms,
-    ledger.deliveries, ledger.seal_lines, ledger.reconciliation_runs, ledger.reconciliation_reports
+    ledger.deliveries, ledger.seal_lines, ledger.reconciliation_runs, ledger.reconciliation_reports, ledger.subsidy_lines
     TO ledger_clerk, ledger_approver;
 GRANT EXECUTE ON FUNCTION ledger.anomalies_card_patterns(text, integer, integer, integer, text),
     ledger.anomalies_card_not_valid(text), ledger.live_meals_by_card(text), ledger.days_over_daily_limit(date[], integer),

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 @testable import LedgerStore
 import Postgres
 import TestSupport
@@ -59,6 +60,25 @@ struct TwoPersonCloseTests {
                     #expect(try periods.decode("approved_by", as: String.self) == Self.login(of: approver))
                 }
             }
+        }
+    }
+
+    @Test("a clerk's and an approver's logins may compute the month's dry run, with helpers sharing its snapshot, as the close needs")
+    func staffMayComputeTheDryRun() throws {
+        try AuditFixture.with { fixture in
+            for role in ["ledger_clerk", "ledger_approver"] {
+                try fixture.asLogin(grantedRole: role) { staff in
+                    try fixture.asLogin(grantedRole: role) { helper in
+                        let report = try Reconciliations.run(
+                            period: Period(parsing: Self.period), statements: nil, dryRun: true, settings: ReconciliationTests.settings,
+                            on: staff, helpers: [helper])
+                        #expect(report.period == Self.period, "\(role)")
+                        #expect(!report.closed)
+                        #expect(report.entries > 0, "\(role) saw no entries")
+                    }
+                }
+            }
+            #expect(try Self.status(fixture) == "open")
         }
     }
 
