@@ -74,6 +74,8 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         case .alertAcknowledged: (.conflict, "already_exists", nil)
         case .missingReconciliationRun: (.notFound, "not_found", nil)
         case .unknownStatementRestaurant: (.notFound, "not_found", "statements")
+        // Staff and close acts are not on the terminal API; were one to reach it, it is not the terminal's to do.
+        case .refusedByRule: (.unprocessableContent, "not_eligible", nil)
         }
     }
 

@@ -1,5 +1,6 @@
 public import Foundation
 public import LedgerCore
+import Postgres
 
 /// A request the ledger refused, by what is wrong with it. The layers above decide how to answer it (the terminal
 /// API maps each case to a status, an error code and a field); `message` is for the cashier or the operator: it says
@@ -71,6 +72,9 @@ public enum LedgerRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     case missingReconciliationRun(Period)
     /// A restaurant statement named after a code no restaurant has.
     case unknownStatementRestaurant(code: String)
+    /// An act on staff or on a month's close that a rule the database holds refused (sql/0017, SQLSTATE LD003).
+    /// The rule's own message says what went wrong and what to do.
+    case refusedByRule(String)
 
     /// The part of a request a refusal is about, by what it means rather than how a request spells it.
     public enum Input: Sendable, Equatable, CaseIterable {
@@ -177,6 +181,20 @@ public enum LedgerRefusal: Error, Sendable, Equatable, CustomStringConvertible {
             "period \(period) is closed but has no stored reconciliation run"
         case .unknownStatementRestaurant(let code):
             "statement \(code).csv: no restaurant has the code \(code)"
+        case .refusedByRule(let message):
+            message
+        }
+    }
+
+    /// SQLSTATE of the refusals of the rules the database holds for staff and the close (sql/0017).
+    static let ruleRefusalState = "LD003"
+
+    /// Runs `body`; a refusal by one of those rules becomes `.refusedByRule` with the rule's message.
+    static func translatingRules<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PostgresError where error.sqlState == ruleRefusalState {
+            throw LedgerRefusal.refusedByRule(error.message)
         }
     }
 }

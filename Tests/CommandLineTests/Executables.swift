@@ -32,9 +32,9 @@ enum Executables {
                             environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
     }
 
-    /// Runs any executable to completion with exactly `environment` and an empty standard input.
+    /// Runs any executable to completion with exactly `environment`, and `input` as its standard input.
     static func runToCompletion(
-        _ executable: URL, _ arguments: [String], environment: [String: String]
+        _ executable: URL, _ arguments: [String], environment: [String: String], input standardInput: String = ""
     ) throws -> Outcome {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString.prefix(8))")
         let outURL = scratch.appendingPathExtension("out"), errURL = scratch.appendingPathExtension("err")
@@ -53,6 +53,7 @@ enum Executables {
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
         try process.run()
+        try input.fileHandleForWriting.write(contentsOf: Data(standardInput.utf8))
         try input.fileHandleForWriting.close()
         let what = ([executable.lastPathComponent] + arguments.prefix(3)).joined(separator: " ")
         guard Deadlines.waitForExit(process, within: Deadlines.command, what: what) else { throw CancellationError() }
@@ -70,5 +71,12 @@ enum Executables {
 
     static func ledgerctl(_ arguments: String...) throws -> Outcome {
         try run("ledgerctl", arguments, environment: ["DATABASE_URL": try databaseURL()])
+    }
+
+    /// `ledgerctl` with `input` on its standard input.
+    static func ledgerctl(input: String, _ arguments: String...) throws -> Outcome {
+        try runToCompletion(binDir.appendingPathComponent("ledgerctl"), arguments,
+                            environment: ProcessInfo.processInfo.environment.merging(["DATABASE_URL": try databaseURL()]) { $1 },
+                            input: input)
     }
 }

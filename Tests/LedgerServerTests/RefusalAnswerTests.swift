@@ -68,6 +68,7 @@ struct RefusalAnswerTests {
             (.alertAcknowledged(9, at: "2031-05-04T10:00:00+08:00", by: "bureau", note: "visited"), (.conflict, "already_exists", nil)),
             (.missingReconciliationRun(try Period(parsing: "2031-05")), (.notFound, "not_found", nil)),
             (.unknownStatementRestaurant(code: "R9"), (.notFound, "not_found", "statements")),
+            (.refusedByRule("r"), (.unprocessableContent, "not_eligible", nil)),
         ]
     }
 
