@@ -48,7 +48,7 @@ public enum Staff {
             SELECT s.login::text AS login, s.full_name, s.added_at, s.disabled_at,
                    coalesce(array(SELECT g.rolname::text FROM pg_auth_members m
                                   JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member
-                                  WHERE r.rolname = s.login AND g.rolname IN ('ledger_clerk', 'ledger_approver')
+                                  WHERE r.rolname = s.login AND g.rolname::text = ANY(\(StaffRole.allCases.map(\.groupRole))::text[])
                                   ORDER BY 1), '{}') AS roles
             FROM ledger.staff s ORDER BY s.login
             """).decode(StaffMember.self)
