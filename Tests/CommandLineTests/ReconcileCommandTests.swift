@@ -5,13 +5,15 @@ import Testing
 /// `ledgerctl reconcile`, `verify` and `report` as an operator runs them, each test on a database of its own.
 @Suite("ledgerctl reconcile, verify, report")
 struct ReconcileCommandTests {
-    /// A scratch database, migrated by `ledgerctl migrate`, dropped afterwards.
+    /// A scratch database, migrated by `ledgerctl migrate` and set to the close policy `single` (reconcile closes at
+    /// once, as the owner; CloseCommandTests has the two-person close), dropped afterwards.
     static func withDatabase(_ body: (String, (String...) throws -> Executables.Outcome) throws -> Void) throws {
         try ScratchDatabase.withScratch { scratch in
             let ctl = { (arguments: String...) in
                 try Executables.run("ledgerctl", arguments, environment: ["DATABASE_URL": scratch.url])
             }
             #expect(try ctl("migrate").status == 0)
+            #expect(try ctl("close", "policy", "single").stdout == "close policy: single\n")
             try body(scratch.url, ctl)
         }
     }
