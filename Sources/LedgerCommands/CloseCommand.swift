@@ -40,50 +40,39 @@ extension Ledgerctl {
             static let configuration = CommandConfiguration(
                 abstract: "As a clerk: reconcile a period as a dry run, store it as the period's proposal, write the draft reports.",
                 discussion: "Prints the proposal's digest on the last line; an approver names it with close approve --proposal.")
-            @Option(help: "The month to close, YYYY-MM.") var period: String
+            @OptionGroup var options: MonthReportOptions
             @Option(help: "Folder of the restaurants' statements, <code>.csv each.") var statements: String?
-            @Option(help: "Folder for the draft report files (created when missing).") var out: String = "."
-            @Option(help: "Language of the HTML report: zh (Simplified Chinese) or en.") var lang: String = "zh"
-
-            func validate() throws {
-                _ = try ReportOptions.period(period)
-                _ = try ReportOptions.language(lang)
-            }
 
             func run() throws {
-                let month = try ReportOptions.period(period)
+                let month = try options.month()
                 let parsed = try statements.map(Reconcile.readStatements)
                 let proposal = try ReportOptions.withReconciliation { db, configuration, helpers in
                     try Reconciliations.prepare(period: month, statements: parsed, settings: configuration.settings, on: db,
                                                 helpers: helpers, logger: CommandSupport.logger)
                 }
-                try ReportOptions.proposal(proposal, language: try ReportOptions.language(lang), to: out)
+                try ReportOptions.proposal(proposal, language: try options.language(), to: options.out)
             }
         }
 
         struct Approve: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "As an approver other than the preparer: close the period as proposed, and write the final reports.")
-            @Option(help: "The month, YYYY-MM.") var period: String
+            @OptionGroup var options: MonthReportOptions
             @Option(help: "The digest of the proposal you reviewed; refused when the pending one is another.") var proposal: String?
-            @Option(help: "Folder for the report files (created when missing).") var out: String = "."
-            @Option(help: "Language of the HTML report: zh (Simplified Chinese) or en.") var lang: String = "zh"
 
             func validate() throws {
-                _ = try ReportOptions.period(period)
-                _ = try ReportOptions.language(lang)
                 if let proposal, proposal.count != 64 || !proposal.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
                     throw ValidationError("--proposal: the 64 lowercase hex digits that close prepare printed")
                 }
             }
 
             func run() throws {
-                let month = try ReportOptions.period(period)
+                let month = try options.month()
                 let report = try ReportOptions.withReconciliation { db, configuration, helpers in
                     try Reconciliations.approve(period: month, digest: proposal, settings: configuration.settings, on: db,
                                                 helpers: helpers, logger: CommandSupport.logger)
                 }
-                try ReportOptions.report(report, language: try ReportOptions.language(lang), to: out)
+                try ReportOptions.report(report, language: try options.language(), to: options.out)
             }
         }
 

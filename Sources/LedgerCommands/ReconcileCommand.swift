@@ -18,20 +18,13 @@ extension Ledgerctl {
                 another login approves it with 'ledgerctl close approve'.
                 """)
 
-        @Option(help: "The month to close, YYYY-MM.") var period: String
+        @OptionGroup var options: MonthReportOptions
         @Option(help: "Folder of the restaurants' statements, <code>.csv each.") var statements: String?
-        @Option(help: "Folder for the report files (created when missing).") var out: String = "."
         @Flag(help: "Compute and write the reports without sealing, closing or storing anything.") var dryRun = false
-        @Option(help: "Language of the HTML report: zh (Simplified Chinese) or en.") var lang: String = "zh"
-
-        func validate() throws {
-            _ = try ReportOptions.period(period)
-            _ = try ReportOptions.language(lang)
-        }
 
         func run() throws {
-            let month = try ReportOptions.period(period)
-            let language = try ReportOptions.language(lang)
+            let month = try options.month()
+            let language = try options.language()
             let parsed = try statements.map(Self.readStatements)
             let outcome = try ReportOptions.withReconciliation { db, configuration, helpers in
                 if dryRun {
@@ -52,10 +45,10 @@ extension Ledgerctl {
             }
             switch outcome {
             case .report(let report):
-                try ReportOptions.report(report, language: language, to: out)
+                try ReportOptions.report(report, language: language, to: options.out)
             case .proposal(let proposal):
                 print("the close policy is two-person: the close of \(month) is prepared, not performed")
-                try ReportOptions.proposal(proposal, language: language, to: out)
+                try ReportOptions.proposal(proposal, language: language, to: options.out)
             }
         }
 

@@ -9,21 +9,6 @@ struct CloseCommandTests {
     static let period = "2033-04"
     static let mealID = "3f1b6c2e-0000-4000-8000-0000000000c1"
 
-    /// A restaurant with terms, a terminal and one meal of the period, made as the owner.
-    static func populate(_ url: String, ctl: (String...) throws -> Executables.Outcome) throws {
-        #expect(try ctl("restaurant", "add", "--code", "R1", "--name", "一号餐厅", "--community", "东社区", "--rate", "8500").status == 0)
-        #expect(try ctl("restaurant", "terms", "--code", "R1", "--from", "2033-01-01", "--discount-share", "5000", "--delivery-fee", "500").status == 0)
-        #expect(try ctl("terminal", "add", "--restaurant", "R1", "--name", "till").status == 0)
-        _ = try Executables.sql("""
-            INSERT INTO ledger.periods (period) VALUES ('\(period)');
-            INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
-                card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
-            SELECT '\(mealID)', 'meal', r.id, t.id, '\(period)', false, '2033-04-30T23:30:00+08:00', sha256('a'), 'CARD0001',
-                'preferential_card', 'veteran', '2033-04-30', 2001, 8500, 1701, 300
-            FROM ledger.restaurants r JOIN ledger.terminals t ON t.restaurant_id = r.id
-            """, databaseURL: url)
-    }
-
     static func lastLine(_ text: String) -> String {
         text.split(separator: "\n").last.map(String.init) ?? ""
     }
@@ -40,7 +25,7 @@ struct CloseCommandTests {
             }
             #expect(try owner("migrate").status == 0)
             #expect(try owner("close", "policy").stdout == "close policy: two-person\n")
-            try Self.populate(scratch.url, ctl: owner)
+            try ReconcileCommandTests.oneMealMonth(scratch.url, ctl: owner, mealID: Self.mealID)
             let work = FileManager.default.temporaryDirectory.appendingPathComponent("close-" + UUID().uuidString)
             defer { try? FileManager.default.removeItem(at: work) }
             let statements = work.appendingPathComponent("statements"), drafts = work.appendingPathComponent("drafts")
@@ -137,7 +122,7 @@ struct CloseCommandTests {
             #expect(bad.status != 0)
             #expect(bad.stderr.contains("two-person or single"), "\(bad.stderr)")
             #expect(try owner("close", "policy", "single").stdout == "close policy: single\n")
-            try Self.populate(scratch.url, ctl: owner)
+            try ReconcileCommandTests.oneMealMonth(scratch.url, ctl: owner, mealID: Self.mealID)
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("single-" + UUID().uuidString)
             defer { try? FileManager.default.removeItem(at: out) }
             let closed = try owner("reconcile", "--period", Self.period, "--out", out.path)
