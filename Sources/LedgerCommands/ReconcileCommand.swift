@@ -40,7 +40,8 @@ extension Ledgerctl {
                     }
                 }
             }
-            let files = try ReportOptions.write(report, formats: [.csv, .html], language: language, to: out)
+            let files = try ReportOptions.write(report, formats: [.csv, .html], language: language,
+                                                issuer: try CommandSupport.configuration().settings.issuer, to: out)
             let t = report.total
             print(Table.render(
                 header: ["restaurant", "meals", "voided", "gross_fen", "discount_fen", "subsidy_fen"],
@@ -98,7 +99,8 @@ enum ReportOptions {
     }
 
     /// Writes the files of `formats` and returns their paths. CSV means both subsidy and breaks files.
-    static func write(_ report: SubsidyReport, formats: [Format], language: ReportLanguage, to directory: String) throws -> [String] {
+    /// `issuer` (`LEDGER_ISSUER`) is named in the HTML report's title block.
+    static func write(_ report: SubsidyReport, formats: [Format], language: ReportLanguage, issuer: String?, to directory: String) throws -> [String] {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -110,7 +112,7 @@ enum ReportOptions {
             case .csv:
                 files.append(("subsidy-\(report.period).csv", report.subsidyCSV()))
                 files.append(("breaks-\(report.period).csv", report.breaksCSV()))
-            case .html: files.append(("subsidy-\(report.period).html", report.html(language: language)))
+            case .html: files.append(("subsidy-\(report.period).html", report.html(language: language, issuer: issuer)))
             case .json: files.append(("subsidy-\(report.period).json", report.json()))
             }
         }
