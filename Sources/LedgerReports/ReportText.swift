@@ -180,7 +180,7 @@ struct ReportText {
             return t("对账单第 \(line) 行（原价 \(yuan(grossFen))）在账中没有记录。",
                      "Statement line \(line) (gross \(yuan(grossFen))) is not in the ledger.")
         case .missingInStatement(let grossFen):
-            return t("账中一笔原价 \(yuan(grossFen)) 的就餐不在对账单中。", "A ledger meal of \(yuan(grossFen)) gross is not in the statement.")
+            return t("账中一笔原价 \(yuan(grossFen))的就餐不在对账单中。", "A ledger meal of \(yuan(grossFen)) gross is not in the statement.")
         case .amountMismatch(let line, let ledger, let statement):
             var differences: [String] = []
             if ledger.grossFen != statement.grossFen {

@@ -48,7 +48,7 @@ extension SubsidyReport {
     static let htmlListLimit = 200
 
     /// A4 portrait. Headings stay with what follows them, small tables and rows are not split, table headers repeat on
-    /// every page, column headers do not break inside a word, entry ids break only at their hyphens.
+    /// every page; column headers, kinds and entry ids (small monospace) do not wrap.
     static let styleSheet = """
         @page { size: A4 portrait; margin: 16mm 12mm 18mm; }
         html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -73,7 +73,8 @@ extension SubsidyReport {
         tr.total td { font-weight: 700; background: #f5f5f5; }
         caption { caption-side: top; text-align: right; font-size: 10px; color: #444; }
         code, .id { font-family: "Noto Sans Mono CJK SC", "DejaVu Sans Mono", monospace; }
-        .id { font-size: 8.5px; white-space: nowrap; }
+        .id { font-size: 8px; white-space: nowrap; }
+        td.kind, td.ids, td.card { white-space: nowrap; }
         .digest { font-family: "DejaVu Sans Mono", monospace; font-size: 9px; overflow-wrap: anywhere; }
         .dry { border: 2px solid #b00; color: #b00; padding: 4px; text-align: center; font-weight: 700; margin: 6px 0; }
         .draft-mark { position: fixed; top: 40%; left: 0; right: 0; text-align: center; font-size: 96px; font-weight: 700; color: rgba(176, 0, 0, 0.12); letter-spacing: 24px; z-index: 10; pointer-events: none; }
@@ -147,7 +148,7 @@ extension SubsidyReport {
         h += "<table>\n<thead><tr><th>\(esc(text.restaurant))</th><th>\(esc(text.kind))</th><th>\(esc(text.entry))</th><th>\(esc(text.detail))</th></tr></thead>\n<tbody>\n"
         for b in breaks.prefix(Self.htmlListLimit) {
             let detail = b.facts.map { esc(text.sentence($0)) } ?? original(b.detail, text)
-            h += "<tr><td>\(esc(b.restaurant))</td><td>\(esc(text.word(b.kind.rawValue)))</td><td>\(b.entryID.map(entryID) ?? "")</td><td>\(detail)</td></tr>\n"
+            h += "<tr><td>\(esc(b.restaurant))</td><td class=\"kind\">\(esc(text.word(b.kind.rawValue)))</td><td class=\"ids\">\(b.entryID.map(entryID) ?? "")</td><td>\(detail)</td></tr>\n"
         }
         h += "</tbody>\n</table>\n"
         if breaks.count > Self.htmlListLimit {
@@ -172,7 +173,7 @@ extension SubsidyReport {
                 if a.entryIDs.count > 3 { ids += "<br>+\(a.entryIDs.count - 3)" }
                 let detail = a.facts.map { esc(text.sentence($0, name: { code in names[code].map { "\(code) \($0)" } ?? code })) }
                     ?? original(a.detail, text)
-                h += "<tr><td>\(esc(text.word(a.kind.rawValue)))</td><td class=\"id\">\(esc(a.card))</td><td>\(ids)</td><td>\(detail)</td></tr>\n"
+                h += "<tr><td class=\"kind\">\(esc(text.word(a.kind.rawValue)))</td><td class=\"card\">\(esc(a.card))</td><td class=\"ids\">\(ids)</td><td>\(detail)</td></tr>\n"
             }
             h += "</tbody>\n</table>\n"
             if anomalies.count > Self.htmlListLimit {
@@ -223,9 +224,9 @@ extension SubsidyReport {
     private func money(_ fen: Int64) -> String { "<td class=\"n\">\(Yuan.format(fen))</td>" }
     private func code(_ text: String) -> String { "<code>\(esc(text))</code>" }
 
-    /// An entry id in small monospace, broken only at its hyphens when the column is narrow.
+    /// An entry id in small monospace on one line.
     private func entryID(_ id: UUID) -> String {
-        "<span class=\"id\">" + id.uuidString.lowercased().split(separator: "-").joined(separator: "-<wbr>") + "</span>"
+        "<span class=\"id\">\(id.uuidString.lowercased())</span>"
     }
 
     /// Two bars per restaurant, discount and subsidy, scaled with integer arithmetic, with a legend and a value axis.
@@ -251,7 +252,7 @@ extension SubsidyReport {
             s += "<line x1=\"\(x)\" y1=\"\(axisY)\" x2=\"\(x)\" y2=\"\(axisY + 4)\" stroke=\"#333\"/>"
             s += "<text x=\"\(x)\" y=\"\(axisY + 16)\" font-size=\"9\" text-anchor=\"middle\">\(Yuan.format(maxValue * Int64(step) / 4))</text>\n"
         }
-        s += "<text x=\"\(left + width + 8)\" y=\"\(axisY + 16)\" font-size=\"9\">\(esc(text.moneyUnit))</text>\n"
+        s += "<text x=\"\(left + width + 30)\" y=\"\(axisY + 16)\" font-size=\"9\">\(esc(text.moneyUnit))</text>\n"
         return s + "</svg></figure>\n"
     }
 
