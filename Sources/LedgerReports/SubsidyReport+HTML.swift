@@ -145,15 +145,11 @@ extension SubsidyReport {
     private func breaksSection(_ text: ReportText) -> String {
         var h = "<section>\n<h2>\(esc(text.counted(text.breaks, breaks.count)))</h2>\n"
         guard !breaks.isEmpty else { return h + "<p>\(esc(text.none))</p>\n</section>\n" }
-        h += "<table>\n<thead><tr><th>\(esc(text.restaurant))</th><th>\(esc(text.kind))</th><th>\(esc(text.entry))</th><th>\(esc(text.detail))</th></tr></thead>\n<tbody>\n"
-        for b in breaks.prefix(Self.htmlListLimit) {
+        let rows = breaks.prefix(Self.htmlListLimit).map { b in
             let detail = b.facts.map { esc(text.sentence($0)) } ?? original(b.detail, text)
-            h += "<tr><td>\(esc(b.restaurant))</td><td class=\"kind\">\(esc(text.word(b.kind.rawValue)))</td><td class=\"ids\">\(b.entryID.map(entryID) ?? "")</td><td>\(detail)</td></tr>\n"
+            return "<tr><td>\(esc(b.restaurant))</td><td class=\"kind\">\(esc(text.word(b.kind.rawValue)))</td><td class=\"ids\">\(b.entryID.map(entryID) ?? "")</td><td>\(detail)</td></tr>\n"
         }
-        h += "</tbody>\n</table>\n"
-        if breaks.count > Self.htmlListLimit {
-            h += "<p class=\"small\">\(text.more(breaks.count - Self.htmlListLimit, file: "breaks-\(period).csv", code))</p>\n"
-        }
+        h += listTable([text.restaurant, text.kind, text.entry, text.detail], rows: rows, count: breaks.count, file: "breaks-\(period).csv", text)
         return h + "</section>\n"
     }
 
@@ -166,21 +162,28 @@ extension SubsidyReport {
                 text.word(kind.rawValue) + text.colon + String(anomalies.filter { $0.kind == kind }.count)
             }
             h += "<p>\(esc(counts.joined(separator: text.listSeparator)))</p>\n"
-            h += "<table>\n<thead><tr><th>\(esc(text.kind))</th><th>\(esc(text.card))</th><th>\(esc(text.entry))</th><th>\(esc(text.detail))</th></tr></thead>\n<tbody>\n"
             let names = Dictionary(restaurants.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
-            for a in anomalies.prefix(Self.htmlListLimit) {
+            let rows = anomalies.prefix(Self.htmlListLimit).map { a in
                 var ids = a.entryIDs.prefix(3).map(entryID).joined(separator: "<br>")
                 if a.entryIDs.count > 3 { ids += "<br>+\(a.entryIDs.count - 3)" }
                 let detail = a.facts.map { esc(text.sentence($0, name: { code in names[code].map { "\(code) \($0)" } ?? code })) }
                     ?? original(a.detail, text)
-                h += "<tr><td class=\"kind\">\(esc(text.word(a.kind.rawValue)))</td><td class=\"card\">\(esc(a.card))</td><td class=\"ids\">\(ids)</td><td>\(detail)</td></tr>\n"
+                return "<tr><td class=\"kind\">\(esc(text.word(a.kind.rawValue)))</td><td class=\"card\">\(esc(a.card))</td><td class=\"ids\">\(ids)</td><td>\(detail)</td></tr>\n"
             }
-            h += "</tbody>\n</table>\n"
-            if anomalies.count > Self.htmlListLimit {
-                h += "<p class=\"small\">\(text.more(anomalies.count - Self.htmlListLimit, file: "subsidy-\(period).json", code))</p>\n"
-            }
+            h += listTable([text.kind, text.card, text.entry, text.detail], rows: rows, count: anomalies.count,
+                           file: "subsidy-\(period).json", text)
         }
         return h + "<p class=\"small\">\(esc(text.anomalyNote))</p>\n</section>\n"
+    }
+
+    /// A table of the first `htmlListLimit` rows of a list of `count`, and the file that holds the rest.
+    private func listTable(_ headers: [String], rows: [String], count: Int, file: String, _ text: ReportText) -> String {
+        var h = "<table>\n<thead><tr>" + headers.map { "<th>\(esc($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        h += rows.joined() + "</tbody>\n</table>\n"
+        if count > Self.htmlListLimit {
+            h += "<p class=\"small\">\(text.more(count - Self.htmlListLimit, file: file, code))</p>\n"
+        }
+        return h
     }
 
     private func sealSection(_ text: ReportText) -> String {
