@@ -246,6 +246,9 @@ struct ReportText {
         t("就餐 \(meals) 笔；撤销 \(voided) 笔；补记 \(late) 笔。", "Meals \(meals); voided \(voided); late entries \(late).")
     }
 
+    /// `inner` in the language's parentheses: （…） or (…).
+    func parenthesized(_ inner: String) -> String { t("（\(inner)）", " (\(inner))") }
+
     var listSeparator: String { t("；", "; ") }
     var colon: String { t("：", ": ") }
 }

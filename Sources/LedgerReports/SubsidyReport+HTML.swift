@@ -65,7 +65,7 @@ extension SubsidyReport {
         thead { display: table-header-group; }
         tr, td, th { break-inside: avoid; page-break-inside: avoid; }
         th, td { border: 1px solid #888; padding: 2px 4px; vertical-align: top; }
-        th { background: #eee; font-weight: 600; white-space: nowrap; word-break: keep-all; text-align: center; }
+        th { background: #eee; font-weight: 600; word-break: keep-all; text-align: center; }
         th.label { text-align: left; width: 18%; }
         td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         table.summary { font-size: 10px; }
@@ -201,9 +201,9 @@ extension SubsidyReport {
             h += "<p>\(esc(text.closedBySinglePolicy(text.time(closedAt))))</p>\n"
         }
         let stamp = closed ? "" : esc(text.draftNotSigned)
-        let approver = signatures?.approvedBy.map { person($0, name: signatures?.approvedByName) } ?? (signatures == nil ? "" : esc(text.pending))
+        let approver = signatures?.approvedBy.map { person($0, name: signatures?.approvedByName, text) } ?? (signatures == nil ? "" : esc(text.pending))
         h += "<table class=\"sign\">\n<tbody>\n"
-        h += "<tr><th class=\"label\">\(esc(text.preparedBy))</th><td>\(signatures.map { person($0.preparedBy, name: $0.preparedByName) } ?? "")</td>"
+        h += "<tr><th class=\"label\">\(esc(text.preparedBy))</th><td>\(signatures.map { person($0.preparedBy, name: $0.preparedByName, text) } ?? "")</td>"
             + "<th>\(esc(text.date))</th><td>\(esc(signatures.map { text.time($0.preparedAt) } ?? ""))</td>"
             + "<th>\(esc(text.stamp))</th><td class=\"line\">\(stamp)</td></tr>\n"
         h += "<tr><th class=\"label\">\(esc(text.approvedBy))</th><td>\(approver)</td>"
@@ -213,9 +213,9 @@ extension SubsidyReport {
     }
 
     /// A staff member as 张三（<code>zhangsan</code>）, or the login alone.
-    private func person(_ login: String, name: String?) -> String {
+    private func person(_ login: String, name: String?, _ text: ReportText) -> String {
         guard let name, !name.isEmpty else { return code(login) }
-        return "\(esc(name))（\(code(login))）"
+        return esc(name) + text.parenthesized(code(login))
     }
 
     /// An English sentence stored before reports kept the facts: shown as it is, marked as the original.

@@ -94,6 +94,8 @@ struct ReportHTMLTests {
         #expect(!final.contains("单人结账"))
         let english = ReportFixture.report(closed: false).html(language: .en)
         #expect(english.contains(">DRAFT</div>") && english.contains("Not to be signed: draft"))
+        let signedInEnglish = ReportFixture.report(closed: true).html(language: .en, signatures: ReportFixture.signatures)
+        #expect(signedInEnglish.contains("<td>王芳 (<code>wangfang</code>)</td>"))
     }
 
     @Test("a period closed by one person says who closed it when, and leaves the lines blank to sign by hand")
@@ -153,7 +155,7 @@ struct ReportHTMLTests {
     func printRules() throws {
         let html = ReportFixture.report(closed: false).html()
         for rule in ["@page { size: A4 portrait;", "h1, h2, h3 { break-after: avoid; page-break-after: avoid; }",
-                     "thead { display: table-header-group; }", "white-space: nowrap; word-break: keep-all;",
+                     "thead { display: table-header-group; }", "font-weight: 600; word-break: keep-all;",
                      "section.keep, section.restaurant, figure, .sign-block { break-inside: avoid;"] {
             #expect(html.contains(rule), "missing print rule \(rule)")
         }

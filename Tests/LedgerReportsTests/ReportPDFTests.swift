@@ -59,9 +59,9 @@ struct ReportPDFTests {
 
     /// The last line of a page's text that is neither the footer's page number nor the draft mark, without spaces.
     static func lastLine(_ page: String) throws -> String {
-        let footer = try Regex(#"^第\d+页共\d+页$"#)
+        let footer = try Regex(#"^(第\d+页共\d+页|Page\d+of\d+)$"#)
         let lines = page.components(separatedBy: "\n").map { $0.replacing(try! Regex("\\s"), with: "") }
-        return lines.last { !$0.isEmpty && $0 != "草稿" && $0.wholeMatch(of: footer) == nil } ?? ""
+        return lines.last { !$0.isEmpty && $0 != "草稿" && $0 != "DRAFT" && $0.wholeMatch(of: footer) == nil } ?? ""
     }
 
     @Test("a page's last line skips the footer and the draft mark, so a stranded heading is seen")
@@ -72,29 +72,37 @@ struct ReportPDFTests {
         #expect(try Self.headings(html).contains(try Self.lastLine(page)))
     }
 
-    @Test("draft and final printed: 3+ pages, 草稿 on every draft page and none of the final, 第 N 页 共 M 页 on each, no heading last on a page",
+    @Test("draft and final printed: 3+ pages, 草稿 (DRAFT) on every draft page and none of the final, 第 N 页 共 M 页 (Page N of M) on each, no heading last on a page",
           .timeLimit(.minutes(10)))
     func printed() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("report-pdf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let draftHTML = ReportFixture.report(closed: false).html(issuer: ReportFixture.issuer)
-        let finalHTML = ReportFixture.report(closed: true).html(issuer: ReportFixture.issuer, signatures: ReportFixture.signatures)
-        for (name, html) in [("draft", draftHTML), ("final", finalHTML)] {
+        let draft = ReportFixture.report(closed: false), final = ReportFixture.report(closed: true)
+        let prints: [(name: String, html: String, language: ReportLanguage)] = [
+            ("draft", draft.html(issuer: ReportFixture.issuer), .zh),
+            ("final", final.html(issuer: ReportFixture.issuer, signatures: ReportFixture.signatures), .zh),
+            ("draft-en", draft.html(language: .en, issuer: ReportFixture.issuer), .en),
+            ("final-en", final.html(language: .en, issuer: ReportFixture.issuer, signatures: ReportFixture.signatures), .en),
+        ]
+        for (name, html, language) in prints {
             let pages = try await Self.printedPages(html, name: name, in: directory)
             #expect(pages.count >= 3, "\(name): \(pages.count) pages")
             let headings = try Self.headings(html)
-            #expect(headings.contains("分餐厅明细") && headings.contains("R01东湖饭店"))
+            #expect(headings.contains(language == .zh ? "分餐厅明细" : "Perrestaurant") && headings.contains("R01东湖饭店"))
+            let mark = language == .zh ? "草稿" : "DRAFT", isDraft = name.hasPrefix("draft")
             for (index, page) in pages.enumerated() {
                 let compact = page.replacing(try Regex("\\s"), with: "")
-                #expect(compact.contains("第\(index + 1)页共\(pages.count)页"), "\(name) page \(index + 1) has no 第 N 页 共 M 页")
-                #expect(compact.contains("草稿") == (name == "draft"), "\(name) page \(index + 1): 草稿 marking wrong")
+                let number = language == .zh ? "第\(index + 1)页共\(pages.count)页" : "Page\(index + 1)of\(pages.count)"
+                #expect(compact.contains(number), "\(name) page \(index + 1) has no \(number)")
+                #expect(compact.contains(mark) == isDraft, "\(name) page \(index + 1): \(mark) marking wrong")
                 let last = try Self.lastLine(page)
                 #expect(!headings.contains(last), "\(name) page \(index + 1) ends with the heading \(last)")
             }
-            if name == "final" {
+            if !isDraft {
                 let all = pages.joined().replacing(try Regex("\\s"), with: "")
-                #expect(all.contains("某某区退役军人事务局") && all.contains("制表王芳（wangfang）") && all.contains("审核李军（lijun）"))
+                let signers = language == .zh ? ["制表王芳（wangfang）", "审核李军（lijun）"] : ["Preparedby王芳(wangfang)", "Approvedby李军(lijun)"]
+                #expect(all.contains("某某区退役军人事务局") && all.contains(signers[0]) && all.contains(signers[1]), "\(name): no signature block or issuer")
             }
         }
     }
