@@ -40,8 +40,7 @@ extension Ledgerctl {
                     }
                 }
             }
-            let files = try ReportOptions.write(report, formats: [.csv, .html], language: language,
-                                                issuer: try CommandSupport.configuration().settings.issuer, to: out)
+            let files = try ReportOptions.write(report, formats: [.csv, .html], language: language, to: out)
             let t = report.total
             print(Table.render(
                 header: ["restaurant", "meals", "voided", "gross_fen", "discount_fen", "subsidy_fen"],
@@ -99,8 +98,7 @@ enum ReportOptions {
     }
 
     /// Writes the files of `formats` and returns their paths. CSV means both subsidy and breaks files.
-    /// `issuer` (`LEDGER_ISSUER`) is named in the HTML report's title block.
-    static func write(_ report: SubsidyReport, formats: [Format], language: ReportLanguage, issuer: String?, to directory: String) throws -> [String] {
+    static func write(_ report: SubsidyReport, formats: [Format], language: ReportLanguage, to directory: String) throws -> [String] {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -112,7 +110,10 @@ enum ReportOptions {
             case .csv:
                 files.append(("subsidy-\(report.period).csv", report.subsidyCSV()))
                 files.append(("breaks-\(report.period).csv", report.breaksCSV()))
-            case .html: files.append(("subsidy-\(report.period).html", report.html(language: language, issuer: issuer)))
+            case .html:
+                // The issuing bureau of the title block: LEDGER_ISSUER.
+                let issuer = try CommandSupport.configuration().settings.issuer
+                files.append(("subsidy-\(report.period).html", report.html(language: language, issuer: issuer)))
             case .json: files.append(("subsidy-\(report.period).json", report.json()))
             }
         }

@@ -22,8 +22,7 @@ extension Ledgerctl {
             guard let report = try CommandSupport.withDatabase({ db, _ in try Reconciliations.stored(period: month, on: db) }) else {
                 throw OperatorError("period \(month) is not closed: reconcile it first (ledgerctl reconcile --period \(month))")
             }
-            for file in try ReportOptions.write(report, formats: [format], language: try ReportOptions.language(lang),
-                                                issuer: try CommandSupport.configuration().settings.issuer, to: out) {
+            for file in try ReportOptions.write(report, formats: [format], language: try ReportOptions.language(lang), to: out) {
                 print("wrote \(file)")
             }
         }
