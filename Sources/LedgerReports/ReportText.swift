@@ -46,7 +46,7 @@ struct ReportText {
     var chart: String { t("各餐厅优惠与补贴", "Discounts and subsidies per restaurant") }
     var history: String { t("与往月比较", "Comparison with previous months") }
     func onlyMonth(_ period: String) -> String {
-        t("\(month(period))是第一个结账月份，暂无往月数据可比较。", "\(month(period)) is the first month closed: there is no earlier month to compare with.")
+        t("\(month(period))之前没有已结账的月份，暂无往月数据可比较。", "No month before \(month(period)) was closed: there is none to compare with.")
     }
     var perRestaurant: String { t("分餐厅明细", "Per restaurant") }
     var terms: String { t("补贴标准", "Terms") }

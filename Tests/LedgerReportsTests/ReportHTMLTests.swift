@@ -77,6 +77,14 @@ struct ReportHTMLTests {
         #expect(report.html(signatures: utc).contains("<td>2026年11月30日 10:05</td>"))
         let english = report.html(language: .en)
         #expect(english.contains("30 November 2026 18:49") && english.contains("times in Beijing time"))
+        // Another zone is named in words too, and dates follow it.
+        let tokyo = SubsidyReport(period: "2026-11", closed: true, closedAt: ReportFixture.closedAt, digest: "ab", entries: 0,
+                                  timeZone: "Asia/Tokyo", dailyLimit: 3, restaurants: [], breaks: [], anomalies: [], history: [])
+        let subtitles = try Self.matches(#"<div class="sub">[^<]*</div>"#, in: tokyo.html())
+        #expect(subtitles.count == 1)
+        let letters = try Self.matches("[A-Za-z]+", in: try Self.readableText(subtitles.joined()))
+        #expect(letters.isEmpty, "the zone is not named in Chinese: \(subtitles)")
+        #expect(tokyo.html().contains("2026年11月30日 19:49"))
     }
 
     @Test("a draft says 草稿 on a fixed mark (every printed page) and is not signed; the final one has no mark")
@@ -142,7 +150,7 @@ struct ReportHTMLTests {
     @Test("the month comparison: a sentence for the first month, else columns with a value axis and a legend")
     func history() throws {
         let first = ReportFixture.report(closed: false, history: false).html()
-        #expect(first.contains("<p>2026年11月是第一个结账月份，暂无往月数据可比较。</p>"))
+        #expect(first.contains("<p>2026年11月之前没有已结账的月份，暂无往月数据可比较。</p>"))
         #expect(first.components(separatedBy: "<svg").count == 2)  // the restaurants' chart only
         let later = ReportFixture.report(closed: false).html()
         #expect(later.components(separatedBy: "<svg").count == 3)
