@@ -41,7 +41,9 @@ struct ReportPDFTests {
     static func printedPages(_ html: String, name: String, in directory: URL) async throws -> [String] {
         let file = directory.appendingPathComponent("\(name).html"), pdf = directory.appendingPathComponent("\(name).pdf")
         try Data(html.utf8).write(to: file)
-        let printed = try await run([root.appendingPathComponent("scripts/report-pdf").path, file.path, pdf.path], seconds: 240)
+        // At the lowest priority: Chromium's bursts would otherwise take the CPU from the tests that measure time.
+        let printed = try await run(["env", "REPORT_PDF_TIMEOUT_SECONDS=180", "nice", "-n", "19",
+                                     root.appendingPathComponent("scripts/report-pdf").path, file.path, pdf.path], seconds: 240)
         try #require(printed.status == 0, "scripts/report-pdf failed: \(printed.output)")
         let text = try await run(["pdftotext", "-layout", "-enc", "UTF-8", pdf.path, "-"], seconds: 60)
         try #require(text.status == 0, "pdftotext failed (poppler-utils): \(text.output)")
