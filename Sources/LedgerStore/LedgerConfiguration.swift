@@ -14,6 +14,7 @@ import LedgerCore
 /// | `LEDGER_DELIVERY_MIN_AGE` | 80 |
 /// | `LEDGER_POOL_SIZE` | 8 database connections |
 /// | `LEDGER_MEAL_GROUPS` | 1 transaction of meals at a time; meals that arrive meanwhile are committed together |
+/// | `LEDGER_ISSUER` | unset: the printed report names no issuing bureau |
 public struct LedgerConfiguration: Sendable {
     public var databaseURL: String
     public var settings: LedgerSettings
@@ -44,7 +45,8 @@ public struct LedgerConfiguration: Sendable {
             settings: LedgerSettings(
                 booking: booking,
                 dailyLimit: DailyLimit(maxMeals: try reader.integer("LEDGER_DAILY_LIMIT", default: 3, range: 1...10_000)),
-                deliveryMinimumAge: try reader.integer("LEDGER_DELIVERY_MIN_AGE", default: 80, range: 0...150)),
+                deliveryMinimumAge: try reader.integer("LEDGER_DELIVERY_MIN_AGE", default: 80, range: 0...150),
+                issuer: reader.string("LEDGER_ISSUER")),
             poolSize: try reader.integer("LEDGER_POOL_SIZE", default: 8, range: 1...200),
             mealGroupsInFlight: try reader.integer("LEDGER_MEAL_GROUPS", default: 1, range: 1...200))
     }

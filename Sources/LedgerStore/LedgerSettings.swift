@@ -9,11 +9,14 @@ public struct LedgerSettings: Sendable {
     public var dailyLimit: DailyLimit
     /// The age from which a veteran gets free delivery.
     public var deliveryMinimumAge: Int
+    /// The issuing bureau named in the printed report's title block; nil leaves it out.
+    public var issuer: String?
 
-    public init(booking: BookingPolicy, dailyLimit: DailyLimit = DailyLimit(), deliveryMinimumAge: Int = 80) {
+    public init(booking: BookingPolicy, dailyLimit: DailyLimit = DailyLimit(), deliveryMinimumAge: Int = 80, issuer: String? = nil) {
         self.booking = booking
         self.dailyLimit = dailyLimit
         self.deliveryMinimumAge = deliveryMinimumAge
+        self.issuer = issuer
     }
 
     public var timeZone: TimeZone { booking.timeZone }
