@@ -31,11 +31,22 @@ final class SignInLimiter: Sendable {
     func recordFailure(login: String, address: String) {
         let now = clock()
         failures.withLock { table in
+            // Logins and addresses whose failures have all left the window are forgotten, so that failures under
+            // ever new names cannot grow the table without bound.
+            if table.count >= Self.forgetBeyond {
+                table = table.filter { key, _ in !recentFailures(table, key, now: now).isEmpty }
+            }
             for key in [Self.loginKey(login), Self.addressKey(address)] {
                 table[key] = recentFailures(table, key, now: now) + [now]
             }
         }
     }
+
+    /// How many logins and addresses are remembered before the forgotten ones are swept out.
+    static let forgetBeyond = 10_000
+
+    /// How many logins and addresses are remembered now.
+    var remembered: Int { failures.withLock { $0.count } }
 
     private var window: Double { Double(limits.window.components.seconds) }
 
