@@ -87,6 +87,24 @@ BEGIN
     RETURN old;
 END $$;
 
+-- Staff acknowledge an alert as themselves, once: the row records the session's login and the time whatever the
+-- UPDATE says, and an acknowledged alert stays as it was. The owner (ledgerctl) is not held by this.
+CREATE FUNCTION ledger.guard_alert_acknowledgement() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+    IF ledger.acting_as_owner() THEN
+        RETURN NEW;
+    END IF;
+    IF OLD.acknowledged_at IS NOT NULL THEN
+        RAISE EXCEPTION 'alert % is already acknowledged: its acknowledgement is final', OLD.id USING ERRCODE = 'LD003';
+    END IF;
+    NEW.acknowledged_by := session_user;
+    NEW.acknowledged_at := now();
+    RETURN NEW;
+END $$;
+CREATE TRIGGER welfare_alerts_acknowledged_as_self BEFORE UPDATE ON ledger.welfare_alerts
+    FOR EACH ROW EXECUTE FUNCTION ledger.guard_alert_acknowledgement();
+
 -- Who did what, when: every act that records the login that did it.
 CREATE VIEW ledger.staff_activity AS
 SELECT f.recorded_at AS at, f.recorded_by::text AS actor, 'welfare_followup'::text AS action,
@@ -109,7 +127,7 @@ SELECT s.disabled_at, s.disabled_by::text, 'staff_disabled', 'staff ' || s.login
 FROM ledger.staff s WHERE s.disabled_at IS NOT NULL;
 
 REVOKE ALL ON ledger.welfare_followups, ledger.card_status_changes, ledger.staff_activity FROM PUBLIC;
-REVOKE ALL ON FUNCTION ledger.set_card_status(text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ledger.set_card_status(text, text, text), ledger.guard_alert_acknowledgement() FROM PUBLIC;
 
 -- Staff read what the console shows, and write only these acts, each row recording their own login.
 GRANT SELECT ON ledger.welfare_alerts, ledger.delivery_events, ledger.standing_orders, ledger.welfare_followups,

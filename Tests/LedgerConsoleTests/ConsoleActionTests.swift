@@ -4,6 +4,7 @@ import HummingbirdTesting
 import LedgerConsole
 import LedgerStore
 import Postgres
+import TestSupport
 import Testing
 
 @Suite("staff console: pages and actions")
@@ -40,6 +41,31 @@ struct ConsoleActionTests {
                     }
                 }
             }
+        }
+    }
+
+    @Test("a staff login acknowledges as itself and once, even by hand in SQL: the row records its login, then stays")
+    func acknowledgementIsOwnAndFinal() async throws {
+        try await ConsoleFixture.with { fixture in
+            let clerk = try PostgresConnection.connect(fixture.scratch.url, logger: TestDatabase.logger,
+                                                       credentials: (fixture.clerk, ConsoleFixture.password))
+            defer { clerk.close() }
+            _ = try clerk.query("""
+                UPDATE ledger.welfare_alerts SET acknowledged_at = '2000-01-01', acknowledged_by = 'someone_else', ack_note = 'seen'
+                WHERE id = \(fixture.alertID)
+                """)
+            let who = try fixture.query("SELECT acknowledged_by FROM ledger.welfare_alerts WHERE id = \(fixture.alertID)", "acknowledged_by", as: String.self)
+            #expect(who == fixture.clerk)
+            let year = try fixture.query("SELECT extract(year FROM acknowledged_at)::int AS year FROM ledger.welfare_alerts WHERE id = \(fixture.alertID)", "year", as: Int.self)
+            #expect(year > 2000)
+            do {
+                _ = try clerk.query("UPDATE ledger.welfare_alerts SET ack_note = 'rewritten' WHERE id = \(fixture.alertID)")
+                Issue.record("an acknowledged alert's note was rewritten")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "LD003" && error.message.contains("already acknowledged"), "\(error)")
+            }
+            let note = try fixture.query("SELECT ack_note FROM ledger.welfare_alerts WHERE id = \(fixture.alertID)", "ack_note", as: String.self)
+            #expect(note == "seen")
         }
     }
 
