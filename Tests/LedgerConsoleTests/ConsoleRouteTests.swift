@@ -30,6 +30,21 @@ struct ConsoleSignInTests {
         }
     }
 
+    @Test("under HTTPS the console's cookies are Secure as well")
+    func secureCookies() async throws {
+        try await ConsoleFixture.with { fixture in
+            try await fixture.test(secure: true) { client in
+                let browser = Browser(client)
+                let form = try await browser.send(.get, "/login")
+                let signedIn = try await browser.signIn(fixture.clerk, password: ConsoleFixture.password)
+                let cookies = form.headers[values: .setCookie] + signedIn.headers[values: .setCookie]
+                #expect(cookies.count >= 3)
+                let insecure = cookies.filter { !$0.contains("; Secure") }
+                #expect(insecure.isEmpty, "\(insecure)")
+            }
+        }
+    }
+
     @Test("every page carries the security headers: CSP without outside sources, no framing, no-store")
     func securityHeaders() async throws {
         try await ConsoleFixture.with { fixture in
