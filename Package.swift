@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // libpq, the PostgreSQL C client library, found through pkg-config.
@@ -71,6 +72,7 @@ let package = Package(
                 "LedgerCore",
                 "LedgerReports",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -92,6 +94,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The staff console: server-rendered HTML pages over LedgerStore, each signed-in staff member acting through a
+        // PostgreSQL connection opened as their own login.
+        .target(
+            name: "LedgerConsole",
+            dependencies: [
+                "LedgerStore",
+                "LedgerCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // One file per ledgerctl subcommand.
         .target(
             name: "LedgerCommands",
@@ -108,6 +124,7 @@ let package = Package(
             name: "ledgerd",
             dependencies: [
                 "LedgerServer",
+                "LedgerConsole",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -180,6 +197,18 @@ let package = Package(
             name: "LedgerServerTests",
             dependencies: [
                 "LedgerServer",
+                "LedgerStore",
+                "Postgres",
+                "LedgerCore",
+                "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "LedgerConsoleTests",
+            dependencies: [
+                "LedgerConsole",
                 "LedgerStore",
                 "Postgres",
                 "LedgerCore",

@@ -81,14 +81,16 @@ public final class PostgresConnection: @unchecked Sendable {
     ///     `PG*` environment variables.
     ///   - connectTimeoutSeconds: libpq's `connect_timeout`, unless `conninfo` sets its own; `nil` leaves libpq's
     ///     default (wait indefinitely, or `PGCONNECT_TIMEOUT`).
+    ///   - credentials: a login and its password that replace whatever user and password `conninfo` names.
     /// - Throws: `.connectionFailed` with libpq's message.
     public static func connect(
         _ conninfo: String,
         logger: Logger,
-        connectTimeoutSeconds: Int? = nil
+        connectTimeoutSeconds: Int? = nil,
+        credentials: (user: String, password: String)? = nil
     ) throws -> PostgresConnection {
-        guard !conninfo.utf8.contains(0) else {
-            throw PostgresError(kind: .connectionFailed, message: "the connection string contains a NUL byte")
+        guard !conninfo.utf8.contains(0), !(credentials.map { $0.user.utf8.contains(0) || $0.password.utf8.contains(0) } ?? false) else {
+            throw PostgresError(kind: .connectionFailed, message: "the connection string or the credentials contain a NUL byte")
         }
         // Keywords are processed in order and later ones win; `dbname` (expanded as a connection string) comes
         // last so that whatever the caller wrote takes precedence over our defaults.
@@ -100,6 +102,10 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         keywords.append("dbname")
         values.append(conninfo)
+        if let credentials {
+            keywords += ["user", "password"]
+            values += [credentials.user, credentials.password]
+        }
 
         let pointer: OpaquePointer? = withCStringArray(keywords) { keywordPointers in
             withCStringArray(values) { valuePointers in

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LedgerConsole
 import LedgerServer
 import LedgerStore
 import Logging
@@ -38,6 +39,7 @@ struct LedgerDaemon {
         let api = try ServerConfiguration(listen: reader.string("LEDGER_LISTEN") ?? "127.0.0.1:8080")
         let authLimits = try AuthLimits(reader)
         let metricsAddress = try reader.string("LEDGER_METRICS_LISTEN").map { try ServerConfiguration(listen: $0) }
+        let consoleAddress = try consoleListen(reader)
         let limits = try ConnectionLimits.fromEnvironment(reader)
         let certificates = try TLSFiles.fromEnvironment(reader).map { try TLSCertificates(files: $0) }
         let descriptors = DescriptorLimit.raiseToHard()
@@ -45,6 +47,7 @@ struct LedgerDaemon {
         try limits.check(descriptorLimit: descriptors.after, reserved: configuration.poolSize + 64)
         try await api.checkCanListen(key: "LEDGER_LISTEN")
         try await metricsAddress?.checkCanListen(key: "LEDGER_METRICS_LISTEN")
+        try await consoleAddress?.checkCanListen(key: "LEDGER_CONSOLE_LISTEN")
 
         let ledger = Ledger(configuration: configuration, logger: logger)
         do {
@@ -78,12 +81,42 @@ struct LedgerDaemon {
         services.append(DeliveryScheduler(ledger: ledger, logger: logger))
         services.append(await HangupReloader(certificates: certificates, logger: logger))
         services.append(app)
+        if let consoleAddress {
+            // The sessions before the console's listener: at shutdown the listener stops first, then every staff
+            // member's database connection is closed.
+            let settings = try ConsoleSettings.fromEnvironment(reader, secure: certificates != nil)
+            let sessions = ConsoleSessions(idleTimeout: settings.idleTimeout, logger: logger)
+            services.append(sessions)
+            services.append(Application(
+                router: buildConsoleRouter(configuration: configuration, settings: settings, sessions: sessions, logger: logger),
+                server: .guarded(limits: limits, certificates: certificates, idleTimeout: .seconds(consoleAddress.idleTimeoutSeconds)),
+                configuration: .init(address: .hostname(consoleAddress.host, port: consoleAddress.port), serverName: "ledgerd"),
+                onServerRunning: { channel in
+                    logger.notice("ledgerd console is serving", metadata: [
+                        "http.port": "\(channel.localAddress?.port ?? consoleAddress.port)",
+                        "http.scheme": certificates == nil ? "http" : "https",
+                    ])
+                },
+                logger: logger))
+        }
 
         var group = ServiceGroupConfiguration(services: services, logger: logger)
         group.gracefulShutdownSignals = [.sigterm, .sigint]
         group.maximumGracefulShutdownDuration = .seconds(10)
         try await ServiceGroup(configuration: group).run()
         logger.info("ledgerd stopped")
+    }
+
+    /// The staff console's address: `LEDGER_CONSOLE_LISTEN` (default 127.0.0.1:8081), nil when it is `off`.
+    static func consoleListen(_ reader: EnvironmentReader) throws -> ServerConfiguration? {
+        let listen = reader.string("LEDGER_CONSOLE_LISTEN") ?? "127.0.0.1:8081"
+        guard listen != "off" else { return nil }
+        do {
+            return try ServerConfiguration(listen: listen)
+        } catch {
+            throw ConfigurationError(
+                key: "LEDGER_CONSOLE_LISTEN", message: "'\(listen)' is not host:port (for example 127.0.0.1:8081) or off")
+        }
     }
 
     /// Text lines for journald by default; `LEDGER_LOG_FORMAT=json` for one JSON object per line.

@@ -39,7 +39,7 @@ final class Daemon {
         process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? ledgerd
         process.arguments = launcher.isEmpty ? [] : launcher.dropFirst() + [ledgerd.path]
         process.environment = ProcessInfo.processInfo.environment.merging([
-            "DATABASE_URL": databaseURL, "LEDGER_LISTEN": "127.0.0.1:0",
+            "DATABASE_URL": databaseURL, "LEDGER_LISTEN": "127.0.0.1:0", "LEDGER_CONSOLE_LISTEN": "127.0.0.1:0",
             "LEDGER_DAILY_LIMIT": "10000", "LEDGER_LOG_LEVEL": "notice",
         ].merging(environment) { $1 }) { $1 }
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
@@ -61,7 +61,11 @@ final class Daemon {
     func waitUntilServing(isHealthy: ((Int) async -> Bool)? = nil) async throws {
         let end = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < end {
-            if port == 0, let match = log.firstMatch(of: /http\.port"?[=:]"?(\d+)/) { port = Int(match.1) ?? 0 }
+            // The API's line, not the console's (which logs its own port).
+            if port == 0, let line = log.split(separator: "\n").first(where: { $0.contains("ledgerd is serving") }),
+                let match = line.firstMatch(of: /http\.port"?[=:]"?(\d+)/) {
+                port = Int(match.1) ?? 0
+            }
             if port != 0, let isHealthy {
                 if await isHealthy(port) { return }
             } else if port != 0, (try? await request("GET", "/healthz", timeout: 10).status) == 200 { return }

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// Dependencies point one way: Postgres <- LedgerCore <- LedgerReports <- LedgerStore <- LedgerServer / LedgerCommands
-/// <- executables. SwiftPM lets a module import any module its dependencies depend on, so Package.swift alone does
+/// Dependencies point one way: Postgres <- LedgerCore <- LedgerReports <- LedgerStore <- LedgerServer / LedgerCommands /
+/// LedgerConsole <- executables. SwiftPM lets a module import any module its dependencies depend on, so Package.swift alone does
 /// not hold the rule; this test reads every source file's imports.
 @Suite("layers")
 struct LayerTests {
@@ -15,7 +15,8 @@ struct LayerTests {
         "LedgerStore": ["Postgres", "LedgerCore", "LedgerReports"],
         "LedgerServer": ["LedgerStore", "LedgerCore"],
         "LedgerCommands": ["LedgerStore", "LedgerCore", "LedgerReports"],
-        "ledgerd": ["LedgerServer", "LedgerStore"],
+        "LedgerConsole": ["LedgerStore", "LedgerCore"],
+        "ledgerd": ["LedgerServer", "LedgerStore", "LedgerConsole"],
         "ledgerctl": ["LedgerCommands"],
     ]
 

@@ -63,33 +63,37 @@ public struct ScratchDatabase: Sendable {
         try TestDatabase.migrate(db)
     }
 
-    /// This database's URL with another user.
-    public func url(user: String) -> String {
+    /// This database's URL with another user and, when given, its password.
+    public func url(user: String, password: String? = nil) -> String {
         var components = URLComponents(string: url)!
         components.user = user
-        components.password = nil
+        components.password = password
         return components.string!
     }
 
-    /// Runs `body` with the URL of a new LOGIN role granted `role`, with a random name; drops the role afterwards.
+    /// The password of every login `withLogin` makes: the test cluster asks every login but its owner for one.
+    public static let loginPassword = "test-login-password"
+
+    /// Runs `body` with the URL (password included) of a new LOGIN role granted `role`, with a random name; drops the
+    /// role afterwards.
     public func withLogin<T>(grantedRole role: String, _ body: (String) async throws -> T) async throws -> T {
         let (login, db) = try makeLogin(grantedRole: role)
         defer { Self.dropLogin(login, on: db) }
-        return try await body(url(user: login))
+        return try await body(url(user: login, password: Self.loginPassword))
     }
 
     /// `withLogin` for synchronous tests.
     public func withLogin<T>(grantedRole role: String, _ body: (String) throws -> T) throws -> T {
         let (login, db) = try makeLogin(grantedRole: role)
         defer { Self.dropLogin(login, on: db) }
-        return try body(url(user: login))
+        return try body(url(user: login, password: Self.loginPassword))
     }
 
     private func makeLogin(grantedRole role: String) throws -> (String, PostgresConnection) {
         let login = "t_" + role + "_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).lowercased()
         let db = try connect()
         do {
-            try db.execute(script: "CREATE ROLE \(login) LOGIN IN ROLE \(role)")
+            try db.execute(script: "CREATE ROLE \(login) LOGIN PASSWORD '\(Self.loginPassword)' IN ROLE \(role)")
         } catch {
             db.close()
             throw error

@@ -303,6 +303,21 @@ _pg_initdb() {
     fi
 }
 
+# The private cluster's client authentication: its owner (postgres, who runs migrations and the tests' setup) may
+# connect without a password over the socket and loopback; every other login must give its password
+# (scram-sha-256), as in production, so that the staff console's sign-in proves something and refuses `trust`.
+_pg_write_hba() {
+    as_pg tee "$PG_DATA/pg_hba.conf" >/dev/null <<'HBA'
+# Written by scripts/lib/common.sh (_pg_write_hba): the owner trusted, every other login by password.
+local   all  postgres                 trust
+host    all  postgres  127.0.0.1/32   trust
+host    all  postgres  ::1/128        trust
+local   all  all                      scram-sha-256
+host    all  all       127.0.0.1/32   scram-sha-256
+host    all  all       ::1/128        scram-sha-256
+HBA
+}
+
 # start_private_db [--test]
 #   Without --test: does nothing when DATABASE_URL is set; otherwise starts (or reuses) the private
 #   cluster, creates the database ledger when missing and exports DATABASE_URL to it.
@@ -325,6 +340,8 @@ start_private_db() {
         log "reusing the private PostgreSQL already running on port $port (pid $pid)"
         [[ $port == "$PG_PORT" ]] || warn "it listens on port $port, not on LEDGER_PG_PORT=$PG_PORT"
         _pg_wait_ready "$port"
+        _pg_write_hba
+        _pg_sql "$port" "SELECT pg_reload_conf()" >/dev/null
     else
         port="$PG_PORT"
         if [[ -e $PG_DATA/postmaster.pid ]]; then
@@ -338,6 +355,7 @@ start_private_db() {
         else
             _pg_initdb
         fi
+        _pg_write_hba
         if _port_in_use "$port" && [[ -z ${LEDGER_PG_PORT:-} ]]; then
             # Another program holds the default port (another checkout's cluster, say): take the next free one.
             local candidate

@@ -1,0 +1,129 @@
+/// The console's languages: Simplified Chinese by default, English on request.
+enum Language: Sendable {
+    case chinese, english
+
+    init?(code: String) {
+        switch code {
+        case "zh": self = .chinese
+        case "en": self = .english
+        default: return nil
+        }
+    }
+
+    var code: String { self == .chinese ? "zh" : "en" }
+    /// The `lang` attribute of the page.
+    var htmlCode: String { self == .chinese ? "zh-Hans" : "en" }
+}
+
+/// Every text of the console in both languages, by key; templates read them as `t.KEY`.
+enum Strings {
+    enum Key: String, CaseIterable {
+        case app, skip, nav, signIn, signOut, login, password, today, alerts, cards, standingOrders, activity
+        case signedInAs, day, show, restaurant, card, holder, meal, status, wellness, noDeliveries
+        case openAlerts, noOpenAlerts, reason, raisedAt, phone, address, recentDeliveries, followUps, step, note, by, at
+        case recordStep, acknowledge, acknowledgeNote, history, acknowledgedBy, noHistory
+        case search, searchHint, noCards, category, community, validity, suspend, reactivate, statusChanges, cardReason
+        case addOrder, weekdays, weekdaysHint, from, until, endOn, pause, resume, end, paused, add, noOrders
+        case actor, action, subject, detail, noActivity
+        case csrfRefused, formTooLarge, sessionExpired, tooManyAttempts, stepRecorded, alertAcknowledged, cardChanged
+        case orderAdded, orderChanged, signedOut, missingField, notFound
+        case stepCalled, stepEmergencyContactReached, stepHomeVisit, stepResolved
+    }
+
+    static func text(_ key: Key, _ language: Language) -> String {
+        let pair = table[key] ?? (key.rawValue, key.rawValue)
+        return language == .chinese ? pair.0 : pair.1
+    }
+
+    /// Every key's text in `language`, for a template's `t`.
+    static func all(_ language: Language) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: Key.allCases.map { ($0.rawValue, text($0, language)) })
+    }
+
+    private static let table: [Key: (String, String)] = [
+        .app: ("双拥助餐 · 工作台", "Double-support meals · staff console"),
+        .skip: ("跳到正文", "Skip to content"),
+        .nav: ("主导航", "Main navigation"),
+        .signIn: ("登录", "Sign in"),
+        .signOut: ("退出", "Sign out"),
+        .login: ("账号", "Login"),
+        .password: ("密码", "Password"),
+        .today: ("今日", "Today"),
+        .alerts: ("关怀预警", "Welfare alerts"),
+        .cards: ("优待证", "Cards"),
+        .standingOrders: ("固定送餐", "Standing orders"),
+        .activity: ("操作记录", "Activity"),
+        .signedInAs: ("当前账号", "Signed in as"),
+        .day: ("日期", "Day"),
+        .show: ("查看", "Show"),
+        .restaurant: ("餐厅", "Restaurant"),
+        .card: ("证号", "Card"),
+        .holder: ("姓名", "Name"),
+        .meal: ("餐次", "Meal"),
+        .status: ("状态", "Status"),
+        .wellness: ("探视情况", "Wellness"),
+        .noDeliveries: ("这一天没有送餐。", "No deliveries on this day."),
+        .openAlerts: ("待处理预警", "Open alerts"),
+        .noOpenAlerts: ("没有待处理的预警。", "No open alerts."),
+        .reason: ("原因", "Reason"),
+        .raisedAt: ("发出时间", "Raised at"),
+        .phone: ("电话", "Phone"),
+        .address: ("地址", "Address"),
+        .recentDeliveries: ("最近送餐", "Recent deliveries"),
+        .followUps: ("跟进记录", "Follow-up"),
+        .step: ("步骤", "Step"),
+        .note: ("备注", "Note"),
+        .by: ("经办人", "By"),
+        .at: ("时间", "At"),
+        .recordStep: ("记录跟进", "Record step"),
+        .acknowledge: ("确认结案", "Acknowledge"),
+        .acknowledgeNote: ("结案说明", "What was done"),
+        .history: ("已结案预警", "Acknowledged alerts"),
+        .acknowledgedBy: ("结案人", "Acknowledged by"),
+        .noHistory: ("还没有已结案的预警。", "No acknowledged alerts yet."),
+        .search: ("搜索", "Search"),
+        .searchHint: ("证号或姓名", "Card number or name"),
+        .noCards: ("没有找到优待证。", "No cards found."),
+        .category: ("类别", "Category"),
+        .community: ("社区", "Community"),
+        .validity: ("有效期", "Valid"),
+        .suspend: ("暂停使用", "Suspend"),
+        .reactivate: ("恢复使用", "Reactivate"),
+        .statusChanges: ("状态变更", "Status changes"),
+        .cardReason: ("原因", "Reason"),
+        .addOrder: ("新增固定送餐", "Add a standing order"),
+        .weekdays: ("星期", "Weekdays"),
+        .weekdaysHint: ("1=周一 … 7=周日，如 1,3,5", "1=Monday … 7=Sunday, e.g. 1,3,5"),
+        .from: ("开始", "From"),
+        .until: ("结束", "Until"),
+        .endOn: ("最后一天", "Last day"),
+        .pause: ("暂停", "Pause"),
+        .resume: ("恢复", "Resume"),
+        .end: ("终止", "End"),
+        .paused: ("暂停中", "Paused"),
+        .add: ("添加", "Add"),
+        .noOrders: ("没有固定送餐。", "No standing orders."),
+        .actor: ("账号", "Who"),
+        .action: ("操作", "Action"),
+        .subject: ("对象", "Subject"),
+        .detail: ("详情", "Detail"),
+        .noActivity: ("还没有操作记录。", "No activity yet."),
+        .csrfRefused: ("表单已失效（缺少或不符的安全令牌）：请刷新页面后重新提交。",
+                       "The form is no longer valid (missing or wrong security token): reload the page and submit again."),
+        .formTooLarge: ("提交的内容过长（上限 64 KiB）：请缩短备注后重试。", "The form is too large (64 KiB at most): shorten the note and try again."),
+        .sessionExpired: ("长时间未操作，已自动退出：请重新登录。", "Your session ended after a while without use: sign in again."),
+        .tooManyAttempts: ("登录失败次数过多：请 %@ 分钟后再试，或联系管理员。", "Too many failed sign-ins: try again in %@ minutes, or ask the administrator."),
+        .stepRecorded: ("已记录跟进步骤。", "Follow-up step recorded."),
+        .alertAcknowledged: ("预警已结案。", "Alert acknowledged."),
+        .cardChanged: ("优待证状态已更新。", "Card status changed."),
+        .orderAdded: ("已添加固定送餐。", "Standing order added."),
+        .orderChanged: ("固定送餐已更新。", "Standing order changed."),
+        .signedOut: ("已退出。", "Signed out."),
+        .missingField: ("请填写：%@", "Please fill in: %@"),
+        .notFound: ("找不到该页面。", "Page not found."),
+        .stepCalled: ("已电话联系", "Called"),
+        .stepEmergencyContactReached: ("已联系紧急联系人", "Emergency contact reached"),
+        .stepHomeVisit: ("已上门探视", "Home visit"),
+        .stepResolved: ("已解决", "Resolved"),
+    ]
+}
