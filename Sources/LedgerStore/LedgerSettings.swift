@@ -9,11 +9,15 @@ public struct LedgerSettings: Sendable {
     public var dailyLimit: DailyLimit
     /// The age from which a veteran gets free delivery.
     public var deliveryMinimumAge: Int
+    /// Survival certification: the cycle, the windows, the grace days and the sample share.
+    public var certification: CertificationPolicy
 
-    public init(booking: BookingPolicy, dailyLimit: DailyLimit = DailyLimit(), deliveryMinimumAge: Int = 80) {
+    public init(booking: BookingPolicy, dailyLimit: DailyLimit = DailyLimit(), deliveryMinimumAge: Int = 80,
+                certification: CertificationPolicy = CertificationPolicy()) {
         self.booking = booking
         self.dailyLimit = dailyLimit
         self.deliveryMinimumAge = deliveryMinimumAge
+        self.certification = certification
     }
 
     public var timeZone: TimeZone { booking.timeZone }
