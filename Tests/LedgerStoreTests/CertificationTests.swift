@@ -279,7 +279,7 @@ struct CertificationTests {
             try scratch.withLogin(grantedRole: "ledger_auditor") { url in
                 let auditor = try PostgresConnection.connect(url, logger: TestDatabase.logger)
                 defer { auditor.close() }
-                let rows = try auditor.query("SELECT audit.certifications::text AS line FROM audit.certifications")
+                let rows = try auditor.query("SELECT c::text AS line FROM audit.certifications c")
                     .map { try $0.decode("line", as: String.self) }
                 #expect(rows.count == 4)
                 let planted = ["CERT000001", "Zhao", "Planted", "Hiddenlane", "13955500001", "daughter"]
