@@ -311,4 +311,42 @@ struct CertificationTests {
             }
         }
     }
+
+    @Test("as a ledger_app login, the daemon records a home visit, shows due dates, marks deliveries and raises notices")
+    func daemonRole() async throws {
+        try await ScratchDatabase.withScratchAsync { scratch in
+            let token = try scratch.migrateWithRestaurantR1(cards: Self.registry)
+            try await scratch.withLogin(grantedRole: "ledger_app") { appURL in
+                let pool = PostgresPool(configuration: .init(conninfo: appURL, maxConnections: 2), logger: TestDatabase.logger)
+                let now = try RFC3339.parse("2031-07-11T12:00:00+08:00")
+                let ledger = Ledger(pool: pool, settings: LedgerSettings(booking: BookingPolicy(timeZone: TimeZone(identifier: "Asia/Shanghai")!)),
+                                    clock: { now })
+                do {
+                    let terminal = try #require(try await ledger.authenticate(token: token))
+                    let day = try LocalDate(parsing: "2031-07-11")
+                    let delivery = UUID()
+                    _ = try await ledger.requestDelivery(
+                        DeliveryRequest(id: delivery, cardNumber: CardNumber("CERT000003"), scheduledFor: day, meal: .lunch, mealID: nil),
+                        by: terminal)
+                    let at = try RFC3339.parse("2031-07-11T11:00:00+08:00")
+                    _ = try await ledger.recordDeliveryEvent(
+                        DeliveryEventRequest(id: UUID(), deliveryID: delivery, status: .dispatched, at: at, wellness: nil, note: nil), by: terminal)
+                    _ = try await ledger.recordDeliveryEvent(
+                        DeliveryEventRequest(id: UUID(), deliveryID: delivery, status: .delivered, at: at, wellness: .ok, note: nil,
+                                             certification: .homeVisit), by: terminal)
+                    let check = try await ledger.checkCard(CardNumber("CERT000003"), by: terminal)
+                    #expect(check.certificationDue?.description == "2032-07-11")
+                    let marks = try await ledger.certificationsDue(cards: ["CERT000001", "CERT000003"], on: day)
+                    #expect(Set(marks.keys) == ["CERT000001"])
+                    let round = try await ledger.raiseCertificationNotices(on: day)
+                    #expect(round.raised == 2)
+                    #expect(round.overdue == 2)
+                } catch {
+                    await pool.close()
+                    throw error
+                }
+                await pool.close()
+            }
+        }
+    }
 }
