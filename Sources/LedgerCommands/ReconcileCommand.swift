@@ -8,51 +8,54 @@ extension Ledgerctl {
     /// `ledgerctl reconcile`: business rule 8, then the three report files.
     struct Reconcile: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Reconcile, seal and close a period, and write its subsidy report.",
+            abstract: "Reconcile, seal and close a period (or prepare its close), and write its subsidy report.",
             discussion: """
                 Statements are DIR/<restaurant code>.csv with the columns \(Statement.columns.joined(separator: ",")); a bad \
                 statement prints 'FILE line N: reason' for every bad line, writes nothing and exits 1. Writes \
                 subsidy-YYYY-MM.csv, breaks-YYYY-MM.csv and subsidy-YYYY-MM.html into --out. A closed period is not \
-                reconciled again: its stored run is written out again, byte for byte.
+                reconciled again: its stored run is written out again, byte for byte. Under the close policy two-person \
+                (ledgerctl close policy) it prepares the close instead, as 'ledgerctl close prepare' does, and exits 0: \
+                another login approves it with 'ledgerctl close approve'.
                 """)
 
-        @Option(help: "The month to close, YYYY-MM.") var period: String
+        @OptionGroup var options: MonthReportOptions
         @Option(help: "Folder of the restaurants' statements, <code>.csv each.") var statements: String?
-        @Option(help: "Folder for the report files (created when missing).") var out: String = "."
         @Flag(help: "Compute and write the reports without sealing, closing or storing anything.") var dryRun = false
-        @Option(help: "Language of the HTML report: zh (Simplified Chinese) or en.") var lang: String = "zh"
-
-        func validate() throws {
-            _ = try ReportOptions.period(period)
-            _ = try ReportOptions.language(lang)
-        }
 
         func run() throws {
-            let month = try ReportOptions.period(period)
-            let language = try ReportOptions.language(lang)
+            let month = try options.month()
+            let language = try options.language()
             let parsed = try statements.map(Self.readStatements)
-            let report = try CommandSupport.withDatabase { db, configuration in
-                // Two more connections share the month-wide queries (totals, anomalies, seal) over the snapshot of the first.
-                try configuration.withConnection(logger: CommandSupport.logger) { first in
-                    try configuration.withConnection(logger: CommandSupport.logger) { second in
-                        try Reconciliations.run(period: month, statements: parsed, dryRun: dryRun, settings: configuration.settings,
-                                                on: db, helpers: [first, second], logger: CommandSupport.logger)
-                    }
+            let outcome = try ReportOptions.withReconciliation { db, configuration, helpers in
+                if dryRun {
+                    return Outcome.report(try Reconciliations.run(
+                        period: month, statements: parsed, dryRun: true, settings: configuration.settings, on: db, helpers: helpers,
+                        logger: CommandSupport.logger))
+                }
+                switch try Reconciliations.policy(on: db) {
+                case .single:
+                    return Outcome.report(try Reconciliations.run(
+                        period: month, statements: parsed, dryRun: false, settings: configuration.settings, on: db, helpers: helpers,
+                        logger: CommandSupport.logger))
+                case .twoPerson:
+                    return Outcome.proposal(try Reconciliations.prepare(
+                        period: month, statements: parsed, settings: configuration.settings, on: db, helpers: helpers,
+                        logger: CommandSupport.logger))
                 }
             }
-            let files = try ReportOptions.write(report, formats: [.csv, .html], language: language, to: out)
-            let t = report.total
-            print(Table.render(
-                header: ["restaurant", "meals", "voided", "gross_fen", "discount_fen", "subsidy_fen"],
-                rows: report.restaurants.map { [$0.code, String($0.meals), String($0.voidedMeals), String($0.grossFen), String($0.discountFen), String($0.subsidyFen)] }
-                    + [["TOTAL", String(t.meals), String(t.voidedMeals), String(t.gross), String(t.discount), String(t.subsidy)]]))
-            print("\(report.breaks.count) breaks, \(report.anomalies.count) anomalies")
-            for file in files { print("wrote \(file)") }
-            if let digest = report.digest, report.closed {
-                print("period \(report.period) closed at \(report.closedAt ?? "-"), \(report.entries) entries, digest \(digest)")
-            } else {
-                print("dry run: period \(report.period) is still open; nothing was stored")
+            switch outcome {
+            case .report(let report):
+                try ReportOptions.report(report, language: language, to: options.out)
+            case .proposal(let proposal):
+                print("the close policy is two-person: the close of \(month) is prepared, not performed")
+                try ReportOptions.proposal(proposal, language: language, to: options.out)
             }
+        }
+
+        /// What `reconcile` did: a dry run or a close (its report), or a prepared close (the proposal).
+        enum Outcome {
+            case report(SubsidyReport)
+            case proposal(CloseProposal)
         }
 
         /// Every `*.csv` of the folder, by restaurant code; all bad lines of all files are printed, then exit 1.
@@ -95,6 +98,53 @@ enum ReportOptions {
     static func language(_ text: String) throws -> ReportLanguage {
         guard let language = ReportLanguage(rawValue: text) else { throw ValidationError("--lang: zh or en") }
         return language
+    }
+
+    /// Runs `body` with a connection and two more that share the month-wide queries (totals, anomalies, seal) over
+    /// the snapshot of the first.
+    static func withReconciliation<T>(_ body: (LedgerConnection, LedgerConfiguration, [LedgerConnection]) throws -> T) throws -> T {
+        try CommandSupport.withDatabase { db, configuration in
+            try configuration.withConnection(logger: CommandSupport.logger) { first in
+                try configuration.withConnection(logger: CommandSupport.logger) { second in
+                    try body(db, configuration, [first, second])
+                }
+            }
+        }
+    }
+
+    /// Writes the report files of a dry run or a close and prints its figures, the files and what became of the period.
+    static func report(_ report: SubsidyReport, language: ReportLanguage, to directory: String) throws {
+        printFigures(report, files: try write(report, formats: [.csv, .html], language: language, to: directory))
+        if let digest = report.digest, report.closed {
+            print("period \(report.period) closed at \(report.closedAt ?? "-"), \(report.entries) entries, digest \(digest)")
+        } else {
+            print("dry run: period \(report.period) is still open; nothing was stored")
+        }
+    }
+
+    /// Writes a prepared close's draft report files and prints its figures, how to approve it, and its digest on the
+    /// last line.
+    static func proposal(_ proposal: CloseProposal, language: ReportLanguage, to directory: String) throws {
+        let report = proposal.report
+        printFigures(report, files: try write(report, formats: [.csv, .html], language: language, to: directory))
+        print("""
+            proposal for \(report.period) prepared by \(proposal.preparedBy) (the reports are drafts); an approver other than \
+            \(proposal.preparedBy) closes the period with:
+              ledgerctl close approve --period \(report.period) --proposal \(proposal.digest)
+            or rejects it with: ledgerctl close reject --period \(report.period) --reason TEXT
+            \(proposal.digest)
+            """)
+    }
+
+    /// The figures per restaurant and TOTAL, the count of breaks and anomalies, and the files written.
+    private static func printFigures(_ report: SubsidyReport, files: [String]) {
+        let t = report.total
+        print(Table.render(
+            header: ["restaurant", "meals", "voided", "gross_fen", "discount_fen", "subsidy_fen"],
+            rows: report.restaurants.map { [$0.code, String($0.meals), String($0.voidedMeals), String($0.grossFen), String($0.discountFen), String($0.subsidyFen)] }
+                + [["TOTAL", String(t.meals), String(t.voidedMeals), String(t.gross), String(t.discount), String(t.subsidy)]]))
+        print("\(report.breaks.count) breaks, \(report.anomalies.count) anomalies")
+        for file in files { print("wrote \(file)") }
     }
 
     /// Writes the files of `formats` and returns their paths. CSV means both subsidy and breaks files.

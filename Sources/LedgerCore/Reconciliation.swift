@@ -1,7 +1,7 @@
 public import Foundation
 
 /// One line of a restaurant's statement: the export of its terminal journal for a month.
-public struct StatementLine: Sendable, Hashable {
+public struct StatementLine: Sendable, Hashable, Codable {
     /// The line of the file it was read from (1-based; the header is line 1).
     public let line: Int
     public let id: UUID

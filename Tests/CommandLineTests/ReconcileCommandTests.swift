@@ -5,15 +5,32 @@ import Testing
 /// `ledgerctl reconcile`, `verify` and `report` as an operator runs them, each test on a database of its own.
 @Suite("ledgerctl reconcile, verify, report")
 struct ReconcileCommandTests {
-    /// A scratch database, migrated by `ledgerctl migrate`, dropped afterwards.
+    /// A scratch database, migrated by `ledgerctl migrate` and set to the close policy `single` (reconcile closes at
+    /// once, as the owner; CloseCommandTests has the two-person close), dropped afterwards.
     static func withDatabase(_ body: (String, (String...) throws -> Executables.Outcome) throws -> Void) throws {
         try ScratchDatabase.withScratch { scratch in
             let ctl = { (arguments: String...) in
                 try Executables.run("ledgerctl", arguments, environment: ["DATABASE_URL": scratch.url])
             }
             #expect(try ctl("migrate").status == 0)
+            #expect(try ctl("close", "policy", "single").stdout == "close policy: single\n")
             try body(scratch.url, ctl)
         }
+    }
+
+    /// Restaurant R1 with terms from 2033-01-01, a terminal, and one meal of 2001 fen in April 2033 with `mealID`.
+    static func oneMealMonth(_ url: String, ctl: (String...) throws -> Executables.Outcome, mealID: String) throws {
+        #expect(try ctl("restaurant", "add", "--code", "R1", "--name", "一号餐厅", "--community", "东社区", "--rate", "8500").status == 0)
+        #expect(try ctl("restaurant", "terms", "--code", "R1", "--from", "2033-01-01", "--discount-share", "5000", "--delivery-fee", "500").status == 0)
+        #expect(try ctl("terminal", "add", "--restaurant", "R1", "--name", "till").status == 0)
+        _ = try Executables.sql("""
+            INSERT INTO ledger.periods (period) VALUES ('2033-04');
+            INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
+                card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
+            SELECT '\(mealID)', 'meal', r.id, t.id, '2033-04', false, '2033-04-30T23:30:00+08:00', sha256('a'), 'CARD0001',
+                'preferential_card', 'veteran', '2033-04-30', 2001, 8500, 1701, 300
+            FROM ledger.restaurants r JOIN ledger.terminals t ON t.restaurant_id = r.id
+            """, databaseURL: url)
     }
 
     static func temporaryDirectory() throws -> URL {
@@ -27,18 +44,8 @@ struct ReconcileCommandTests {
         try Self.withDatabase { url, ctl in
             let work = try Self.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: work) }
-            #expect(try ctl("restaurant", "add", "--code", "R1", "--name", "一号餐厅", "--community", "东社区", "--rate", "8500").status == 0)
-            #expect(try ctl("restaurant", "terms", "--code", "R1", "--from", "2033-01-01", "--discount-share", "5000", "--delivery-fee", "500").status == 0)
-            #expect(try ctl("terminal", "add", "--restaurant", "R1", "--name", "till").status == 0)
             let id = "3f1b6c2e-0000-4000-8000-000000000001"
-            _ = try Executables.sql("""
-                INSERT INTO ledger.periods (period) VALUES ('2033-04');
-                INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
-                    card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
-                SELECT '\(id)', 'meal', r.id, t.id, '2033-04', false, '2033-04-30T23:30:00+08:00', sha256('a'), 'CARD0001',
-                    'preferential_card', 'veteran', '2033-04-30', 2001, 8500, 1701, 300
-                FROM ledger.restaurants r JOIN ledger.terminals t ON t.restaurant_id = r.id
-                """, databaseURL: url)
+            try Self.oneMealMonth(url, ctl: ctl, mealID: id)
             let statements = work.appendingPathComponent("statements")
             try FileManager.default.createDirectory(at: statements, withIntermediateDirectories: true)
             let out = work.appendingPathComponent("out")

@@ -22,6 +22,9 @@ public enum Reconciliations {
     /// commit first and later ones find the period closed and are booked late into the next one), every figure is
     /// recomputed from the entries, and unless `dryRun` the run is stored, the period sealed and closed.
     ///
+    /// Closing here is one person's act: the `single` close policy, and only the ledger's owner may do it (the database
+    /// refuses anyone else). Under `two-person`, a clerk `prepare`s the close and another login `approve`s it.
+    ///
     /// `helpers`, idle connections to the same database, run the month-wide queries (totals, anomalies, seal), all
     /// reading the snapshot `db`'s transaction exports once the period is locked (`SharedSnapshotWork`); without
     /// helpers `db` runs them itself. `logger` hears of a seal that had to be computed from the entries because the
@@ -31,8 +34,7 @@ public enum Reconciliations {
         helpers: [PostgresConnection] = [], logger: Logger? = nil
     ) throws -> SubsidyReport {
         try db.transaction { db in
-            _ = try db.query("SELECT pg_advisory_xact_lock(\(advisoryLock))")
-            try tuneForMonth(db)
+            try begin(on: db)
             if !dryRun {
                 _ = try db.query("INSERT INTO ledger.periods (period) VALUES (\(period.description)) ON CONFLICT DO NOTHING")
             }
@@ -45,28 +47,51 @@ public enum Reconciliations {
                 }
                 return report
             }
-            if let statements {
-                let known = Set(try Restaurants.list(on: db).map(\.code))
-                for code in statements.keys.sorted() where !known.contains(code) {
-                    throw LedgerRefusal.unknownStatementRestaurant(code: code)
-                }
-            }
-            // The transaction's time: the close's closed_at, which the report shows.
-            let now = try TransactionTimeRow(db.query("SELECT now() AS now").single()).now
-            // The month-wide queries are independent reads of one snapshot, shared out between the helpers, longest
-            // first.
-            let work = SharedSnapshotWork()
-            let patterns = work.add { try cardPatternAnomalies(period: period, settings: settings, on: $0) }
-            let totals = work.add { try Self.totals(period: period, on: $0) }
-            let seal = dryRun ? nil : work.add { try Self.seal(period: period, on: $0, logger: logger) }
-            let registry = work.add { try cardNotValidAnomalies(period: period, on: $0) }
-            try work.run(exportedBy: db, on: helpers, prepare: { try tuneForMonth($0) })
-            let findings = Findings(merging: [try patterns.get(), try registry.get()])
-            let report = try compute(period: period, statements: statements, settings: settings, totals: totals.get(),
-                                     findings: findings, on: db)
-            guard let seal else { return report.report }
-            return try store(report, period: period, digest: seal.get(), closedAt: now, settings: settings, on: db)
+            let pass = try reconcile(period: period, statements: statements, sealing: !dryRun, settings: settings, on: db,
+                                     helpers: helpers, logger: logger)
+            guard let seal = pass.seal else { return pass.computed.report }
+            return try store(pass.computed, period: period, digest: seal, closedAt: pass.now, settings: settings, on: db)
         }
+    }
+
+    /// What one pass over the month found: the report, and the seal when it was asked for.
+    struct Pass {
+        let computed: Computed
+        let seal: String?
+        /// The transaction's time: the close's closed_at, which the report shows.
+        let now: Date
+    }
+
+    /// The advisory lock that keeps reconciliations apart, and the planner settings for a month, at the start of the
+    /// caller's transaction.
+    static func begin(on db: PostgresConnection) throws {
+        _ = try db.query("SELECT pg_advisory_xact_lock(\(advisoryLock))")
+        try tuneForMonth(db)
+    }
+
+    /// Recomputes every figure of `period` from the entries, in the caller's transaction, and seals it when `sealing`.
+    static func reconcile(
+        period: Period, statements: [String: [StatementLine]]?, sealing: Bool, settings: LedgerSettings, on db: PostgresConnection,
+        helpers: [PostgresConnection], logger: Logger?
+    ) throws -> Pass {
+        if let statements {
+            let known = Set(try Restaurants.list(on: db).map(\.code))
+            for code in statements.keys.sorted() where !known.contains(code) {
+                throw LedgerRefusal.unknownStatementRestaurant(code: code)
+            }
+        }
+        let now = try TransactionTimeRow(db.query("SELECT now() AS now").single()).now
+        // The month-wide queries are independent reads of one snapshot, shared out between the helpers, longest first.
+        let work = SharedSnapshotWork()
+        let patterns = work.add { try cardPatternAnomalies(period: period, settings: settings, on: $0) }
+        let totals = work.add { try Self.totals(period: period, on: $0) }
+        let seal = sealing ? work.add { try Self.seal(period: period, on: $0, logger: logger) } : nil
+        let registry = work.add { try cardNotValidAnomalies(period: period, on: $0) }
+        try work.run(exportedBy: db, on: helpers, prepare: { try tuneForMonth($0) })
+        let findings = Findings(merging: [try patterns.get(), try registry.get()])
+        let computed = try compute(period: period, statements: statements, settings: settings, totals: totals.get(),
+                                   findings: findings, on: db)
+        return Pass(computed: computed, seal: try seal?.get(), now: now)
     }
 
     /// Settings for queries over a whole month, for the current transaction.

@@ -19,8 +19,10 @@ extension Reconciliations {
             the stored seal lines are not one per entry of the period (an entry was written with triggers off, or removed), \
             so the seal is computed from the entries as they are; SELECT * FROM ledger.seal_line_differences('\(p)') lists them
             """, metadata: ["period": "\(p)"])
-        guard let digest = try DigestRow(db.query("SELECT ledger.seal_digest(\(p), \(sealVersion)) AS digest").single()).digest else {
-            throw PostgresError(kind: .decoding, message: "ledger.seal_digest returned no digest for \(p)")
+        // Seal version 2's recipe over the entries themselves (ledger.seal_digest(p, 2) would be the same, but it also
+        // names version 1's recipe, which the approvers who close a month may not run).
+        guard let digest = try DigestRow(db.query("SELECT ledger.period_digest_v2(\(p)) AS digest").single()).digest else {
+            throw PostgresError(kind: .decoding, message: "ledger.period_digest_v2 returned no digest for \(p)")
         }
         return digest
     }
