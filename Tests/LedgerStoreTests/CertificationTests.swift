@@ -5,7 +5,7 @@ import Postgres
 import TestSupport
 import Testing
 
-@Suite("survival certification")
+@Suite("survival certification", .serialized)
 struct CertificationTests {
     static let policy = CertificationPolicy()
     static let today = try! LocalDate(parsing: "2031-05-20")
