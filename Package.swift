@@ -165,6 +165,12 @@ let package = Package(
             dependencies: ["LedgerCore"],
             swiftSettings: testSwiftSettings
         ),
+        // The printed report: its HTML, and its PDF as Chromium prints it (scripts/report-pdf).
+        .testTarget(
+            name: "LedgerReportsTests",
+            dependencies: ["LedgerReports", "LedgerCore"],
+            swiftSettings: testSwiftSettings
+        ),
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: ["LedgerStore", "Postgres", "LedgerCore", "LedgerReports", "TestSupport"],

@@ -46,11 +46,12 @@ extension Ledgerctl {
             func run() throws {
                 let month = try options.month()
                 let parsed = try statements.map(Reconcile.readStatements)
-                let proposal = try ReportOptions.withReconciliation { db, configuration, helpers in
-                    try Reconciliations.prepare(period: month, statements: parsed, settings: configuration.settings, on: db,
-                                                helpers: helpers, logger: CommandSupport.logger)
+                let (proposal, signatures) = try ReportOptions.withReconciliation { db, configuration, helpers in
+                    let proposal = try Reconciliations.prepare(period: month, statements: parsed, settings: configuration.settings, on: db,
+                                                               helpers: helpers, logger: CommandSupport.logger)
+                    return (proposal, try Reconciliations.signatures(of: proposal.report, timeZone: configuration.settings.timeZone, on: db))
                 }
-                try ReportOptions.proposal(proposal, language: try options.language(), to: options.out)
+                try ReportOptions.proposal(proposal, signatures: signatures, language: try options.language(), to: options.out)
             }
         }
 
@@ -68,11 +69,12 @@ extension Ledgerctl {
 
             func run() throws {
                 let month = try options.month()
-                let report = try ReportOptions.withReconciliation { db, configuration, helpers in
-                    try Reconciliations.approve(period: month, digest: proposal, settings: configuration.settings, on: db,
-                                                helpers: helpers, logger: CommandSupport.logger)
+                let (report, signatures) = try ReportOptions.withReconciliation { db, configuration, helpers in
+                    let report = try Reconciliations.approve(period: month, digest: proposal, settings: configuration.settings, on: db,
+                                                             helpers: helpers, logger: CommandSupport.logger)
+                    return (report, try Reconciliations.signatures(of: report, timeZone: configuration.settings.timeZone, on: db))
                 }
-                try ReportOptions.report(report, language: try options.language(), to: options.out)
+                try ReportOptions.report(report, signatures: signatures, language: try options.language(), to: options.out)
             }
         }
 

@@ -27,35 +27,30 @@ extension Ledgerctl {
             let language = try options.language()
             let parsed = try statements.map(Self.readStatements)
             let outcome = try ReportOptions.withReconciliation { db, configuration, helpers in
-                if dryRun {
-                    return Outcome.report(try Reconciliations.run(
-                        period: month, statements: parsed, dryRun: true, settings: configuration.settings, on: db, helpers: helpers,
-                        logger: CommandSupport.logger))
+                let settings = configuration.settings
+                if !dryRun, try Reconciliations.policy(on: db) == .twoPerson {
+                    let proposal = try Reconciliations.prepare(period: month, statements: parsed, settings: settings, on: db,
+                                                               helpers: helpers, logger: CommandSupport.logger)
+                    return Outcome.proposal(proposal, try Reconciliations.signatures(of: proposal.report, timeZone: settings.timeZone, on: db))
                 }
-                switch try Reconciliations.policy(on: db) {
-                case .single:
-                    return Outcome.report(try Reconciliations.run(
-                        period: month, statements: parsed, dryRun: false, settings: configuration.settings, on: db, helpers: helpers,
-                        logger: CommandSupport.logger))
-                case .twoPerson:
-                    return Outcome.proposal(try Reconciliations.prepare(
-                        period: month, statements: parsed, settings: configuration.settings, on: db, helpers: helpers,
-                        logger: CommandSupport.logger))
-                }
+                let report = try Reconciliations.run(period: month, statements: parsed, dryRun: dryRun, settings: settings, on: db,
+                                                     helpers: helpers, logger: CommandSupport.logger)
+                // A dry run is nobody's proposal; a closed month shows who prepared and approved it, if two people did.
+                return Outcome.report(report, dryRun ? nil : try Reconciliations.signatures(of: report, timeZone: settings.timeZone, on: db))
             }
             switch outcome {
-            case .report(let report):
-                try ReportOptions.report(report, language: language, to: options.out)
-            case .proposal(let proposal):
+            case .report(let report, let signatures):
+                try ReportOptions.report(report, signatures: signatures, language: language, to: options.out)
+            case .proposal(let proposal, let signatures):
                 print("the close policy is two-person: the close of \(month) is prepared, not performed")
-                try ReportOptions.proposal(proposal, language: language, to: options.out)
+                try ReportOptions.proposal(proposal, signatures: signatures, language: language, to: options.out)
             }
         }
 
-        /// What `reconcile` did: a dry run or a close (its report), or a prepared close (the proposal).
+        /// What `reconcile` did, with who signed it: a dry run or a close (its report), or a prepared close.
         enum Outcome {
-            case report(SubsidyReport)
-            case proposal(CloseProposal)
+            case report(SubsidyReport, CloseSignatures?)
+            case proposal(CloseProposal, CloseSignatures?)
         }
 
         /// Every `*.csv` of the folder, by restaurant code; all bad lines of all files are printed, then exit 1.
@@ -113,8 +108,8 @@ enum ReportOptions {
     }
 
     /// Writes the report files of a dry run or a close and prints its figures, the files and what became of the period.
-    static func report(_ report: SubsidyReport, language: ReportLanguage, to directory: String) throws {
-        printFigures(report, files: try write(report, formats: [.csv, .html], language: language, to: directory))
+    static func report(_ report: SubsidyReport, signatures: CloseSignatures?, language: ReportLanguage, to directory: String) throws {
+        printFigures(report, files: try write(report, formats: [.csv, .html], language: language, signatures: signatures, to: directory))
         if let digest = report.digest, report.closed {
             print("period \(report.period) closed at \(report.closedAt ?? "-"), \(report.entries) entries, digest \(digest)")
         } else {
@@ -124,9 +119,9 @@ enum ReportOptions {
 
     /// Writes a prepared close's draft report files and prints its figures, how to approve it, and its digest on the
     /// last line.
-    static func proposal(_ proposal: CloseProposal, language: ReportLanguage, to directory: String) throws {
+    static func proposal(_ proposal: CloseProposal, signatures: CloseSignatures?, language: ReportLanguage, to directory: String) throws {
         let report = proposal.report
-        printFigures(report, files: try write(report, formats: [.csv, .html], language: language, to: directory))
+        printFigures(report, files: try write(report, formats: [.csv, .html], language: language, signatures: signatures, to: directory))
         print("""
             proposal for \(report.period) prepared by \(proposal.preparedBy) (the reports are drafts); an approver other than \
             \(proposal.preparedBy) closes the period with:
@@ -148,7 +143,9 @@ enum ReportOptions {
     }
 
     /// Writes the files of `formats` and returns their paths. CSV means both subsidy and breaks files.
-    static func write(_ report: SubsidyReport, formats: [Format], language: ReportLanguage, to directory: String) throws -> [String] {
+    static func write(
+        _ report: SubsidyReport, formats: [Format], language: ReportLanguage, signatures: CloseSignatures?, to directory: String
+    ) throws -> [String] {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -160,7 +157,10 @@ enum ReportOptions {
             case .csv:
                 files.append(("subsidy-\(report.period).csv", report.subsidyCSV()))
                 files.append(("breaks-\(report.period).csv", report.breaksCSV()))
-            case .html: files.append(("subsidy-\(report.period).html", report.html(language: language)))
+            case .html:
+                // The issuing bureau of the title block: LEDGER_ISSUER.
+                let issuer = try CommandSupport.configuration().settings.issuer
+                files.append(("subsidy-\(report.period).html", report.html(language: language, issuer: issuer, signatures: signatures)))
             case .json: files.append(("subsidy-\(report.period).json", report.json()))
             }
         }

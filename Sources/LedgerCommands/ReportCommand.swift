@@ -7,24 +7,22 @@ extension Ledgerctl {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a closed period's reports again from its stored run (csv: subsidy and breaks files).")
-        @Option(help: "The month, YYYY-MM.") var period: String
+        @OptionGroup var options: MonthReportOptions
         @Option(help: "csv, html or json.") var format: ReportOptions.Format
-        @Option(help: "Folder for the files (created when missing).") var out: String = "."
-        @Option(help: "Language of the HTML report: zh or en.") var lang: String = "zh"
-
-        func validate() throws {
-            _ = try ReportOptions.period(period)
-            _ = try ReportOptions.language(lang)
-        }
 
         func run() throws {
-            let month = try ReportOptions.period(period)
-            guard let report = try CommandSupport.withDatabase({ db, _ in try Reconciliations.stored(period: month, on: db) }) else {
+            let month = try options.month()
+            let stored = try CommandSupport.withDatabase { db, configuration in
+                try Reconciliations.stored(period: month, on: db).map { report in
+                    (report, try Reconciliations.signatures(of: report, timeZone: configuration.settings.timeZone, on: db))
+                }
+            }
+            guard let (report, signatures) = stored else {
                 throw OperatorError("period \(month) is not closed: reconcile it first (ledgerctl reconcile --period \(month))")
             }
-            for file in try ReportOptions.write(report, formats: [format], language: try ReportOptions.language(lang), to: out) {
-                print("wrote \(file)")
-            }
+            let files = try ReportOptions.write(report, formats: [format], language: try options.language(), signatures: signatures,
+                                                to: options.out)
+            for file in files { print("wrote \(file)") }
         }
     }
 }

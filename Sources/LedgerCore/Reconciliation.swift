@@ -89,13 +89,44 @@ public struct ReconciliationBreak: Sendable, Hashable, Codable {
     public let restaurant: String
     public let kind: BreakKind
     public let entryID: UUID?
+    /// The difference in an English sentence (the breaks CSV and the database keep it).
     public let detail: String
+    /// The same difference as facts, for a report to word in its own language; nil in reports stored before they were kept.
+    public let facts: BreakFacts?
 
-    public init(restaurant: String, kind: BreakKind, entryID: UUID?, detail: String) {
+    public init(restaurant: String, kind: BreakKind, entryID: UUID?, detail: String, facts: BreakFacts? = nil) {
         self.restaurant = restaurant
         self.kind = kind
         self.entryID = entryID
         self.detail = detail
+        self.facts = facts
+    }
+}
+
+/// What a break is about, by kind: the facts its `detail` sentence states.
+public enum BreakFacts: Sendable, Hashable, Codable {
+    /// The restaurant sent no statement; `meals` of its meals are unmatched.
+    case noStatement(meals: Int64)
+    /// Statement line `line` repeats the id of line `repeats`.
+    case duplicate(line: Int, repeats: Int)
+    /// Statement line `line` names a meal the ledger does not hold.
+    case missingInLedger(line: Int, grossFen: Int64)
+    /// A meal of the ledger that no statement line names.
+    case missingInStatement(grossFen: Int64)
+    /// Statement line `line` differs from the ledger's meal.
+    case amountMismatch(line: Int, ledger: MealAmounts, statement: MealAmounts)
+}
+
+/// A meal's amounts as one side (ledger or statement) holds them.
+public struct MealAmounts: Sendable, Hashable, Codable {
+    public let grossFen: Int64
+    public let payableFen: Int64
+    public let voided: Bool
+
+    public init(grossFen: Int64, payableFen: Int64, voided: Bool) {
+        self.grossFen = grossFen
+        self.payableFen = payableFen
+        self.voided = voided
     }
 }
 
@@ -122,7 +153,7 @@ public enum StatementMatch {
     /// The break of a restaurant that sent no statement for a period in which it has `meals` meals.
     public static func noStatement(restaurant: String, meals: Int64) -> ReconciliationBreak {
         ReconciliationBreak(restaurant: restaurant, kind: .noStatement, entryID: nil,
-                            detail: "no statement \(restaurant).csv; \(meals) meals unmatched")
+                            detail: "no statement \(restaurant).csv; \(meals) meals unmatched", facts: .noStatement(meals: meals))
     }
 
     public static func breaks(restaurant: String, ledger: [LedgerMealLine], statement: [StatementLine]?) -> [ReconciliationBreak] {
@@ -134,13 +165,15 @@ public enum StatementMatch {
         for line in statement {
             if let first = seen[line.id] {
                 breaks.append(ReconciliationBreak(restaurant: restaurant, kind: .duplicate, entryID: line.id,
-                                                  detail: "statement line \(line.line) repeats line \(first)"))
+                                                  detail: "statement line \(line.line) repeats line \(first)",
+                                                  facts: .duplicate(line: line.line, repeats: first)))
                 continue
             }
             seen[line.id] = line.line
             guard let meal = byID[line.id] else {
                 breaks.append(ReconciliationBreak(restaurant: restaurant, kind: .missingInLedger, entryID: line.id,
-                                                  detail: "statement line \(line.line): gross \(line.grossFen) fen, not in the ledger"))
+                                                  detail: "statement line \(line.line): gross \(line.grossFen) fen, not in the ledger",
+                                                  facts: .missingInLedger(line: line.line, grossFen: line.grossFen)))
                 continue
             }
             var differences: [String] = []
@@ -149,12 +182,17 @@ public enum StatementMatch {
             if meal.voided != line.voided { differences.append("voided ledger \(meal.voided) statement \(line.voided)") }
             if !differences.isEmpty {
                 breaks.append(ReconciliationBreak(restaurant: restaurant, kind: .amountMismatch, entryID: line.id,
-                                                  detail: "statement line \(line.line): " + differences.joined(separator: "; ")))
+                                                  detail: "statement line \(line.line): " + differences.joined(separator: "; "),
+                                                  facts: .amountMismatch(
+                                                    line: line.line,
+                                                    ledger: MealAmounts(grossFen: meal.grossFen, payableFen: meal.payableFen, voided: meal.voided),
+                                                    statement: MealAmounts(grossFen: line.grossFen, payableFen: line.payableFen, voided: line.voided))))
             }
         }
         for meal in ledger.sorted(by: { $0.id.uuidString < $1.id.uuidString }) where seen[meal.id] == nil {
             breaks.append(ReconciliationBreak(restaurant: restaurant, kind: .missingInStatement, entryID: meal.id,
-                                              detail: "ledger meal of \(meal.grossFen) fen not in the statement"))
+                                              detail: "ledger meal of \(meal.grossFen) fen not in the statement",
+                                              facts: .missingInStatement(grossFen: meal.grossFen)))
         }
         return breaks
     }
@@ -185,13 +223,48 @@ public struct Anomaly: Sendable, Hashable, Codable {
     /// The masked card number (last 4 characters) as reports show it.
     public let card: String
     public let entryIDs: [UUID]
+    /// The finding in an English sentence (as the database's anomaly functions word it).
     public let detail: String
+    /// The same finding as facts, for a report to word in its own language; nil in reports stored before they were kept.
+    public let facts: AnomalyFacts?
 
-    public init(kind: AnomalyKind, card: String, entryIDs: [UUID], detail: String) {
+    public init(kind: AnomalyKind, card: String, entryIDs: [UUID], detail: String, facts: AnomalyFacts? = nil) {
         self.kind = kind
         self.card = card
         self.entryIDs = entryIDs
         self.detail = detail
+        self.facts = facts
+    }
+
+    /// The same anomaly with its facts.
+    public func with(facts: AnomalyFacts?) -> Anomaly {
+        Anomaly(kind: kind, card: card, entryIDs: entryIDs, detail: detail, facts: facts)
+    }
+}
+
+/// What an anomaly is about, by kind. Days are `YYYY-MM-DD` and times `YYYY-MM-DD HH:MM`, local to the programme.
+public enum AnomalyFacts: Sendable, Hashable, Codable {
+    /// `meals` meals on local day `day`, more than `limit`.
+    case overDailyLimit(day: String, meals: Int64, limit: Int)
+    /// `meals` meals of the same gross amount.
+    case repeatedAmount(meals: Int64, grossFen: Int64)
+    /// A meal at restaurant `first` at `firstAt`, then one at `second` at `secondAt`, `minutes` apart.
+    case twoRestaurants(first: String, firstAt: String, second: String, secondAt: String, minutes: Int64)
+    /// `meals` meals from `firstDay` to `lastDay` on a card the registry does not hold (`registry` nil) or does not
+    /// hold as valid then.
+    case cardNotValid(meals: Int64, firstDay: String, lastDay: String, registry: RegisteredCard?)
+}
+
+/// A card as the registry holds it at reconciliation: its status and validity (`YYYY-MM-DD`, nil when open).
+public struct RegisteredCard: Sendable, Hashable, Codable {
+    public let status: String
+    public let validFrom: String?
+    public let validUntil: String?
+
+    public init(status: String, validFrom: String?, validUntil: String?) {
+        self.status = status
+        self.validFrom = validFrom
+        self.validUntil = validUntil
     }
 }
 

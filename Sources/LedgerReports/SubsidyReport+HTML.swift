@@ -9,112 +9,37 @@ public enum ReportLanguage: String, Sendable, CaseIterable {
 
 extension SubsidyReport {
     /// `subsidy-YYYY-MM.html`: a self-contained page (inline CSS and SVG, no external assets) for an official to print
-    /// and sign. Every figure comes from the report, so the same report gives the same bytes.
-    public func html(language: ReportLanguage = .zh) -> String {
-        let l = Labels(language)
+    /// on A4 and sign. Every figure comes from the report, so the same report, issuer and signatures give the same bytes.
+    ///
+    /// Until the period is closed every printed page says 草稿 (DRAFT); once closed the signature block names who
+    /// prepared and who approved it (`signatures`, nil for a period closed by one person: lines left to sign by hand).
+    /// `issuer` is the issuing bureau of the title block (`LEDGER_ISSUER`). Page numbers are the printer's
+    /// (scripts/report-pdf, docs/reports.md).
+    public func html(language: ReportLanguage = .zh, issuer: String? = nil, signatures: CloseSignatures? = nil) -> String {
+        let text = ReportText(language, timeZone: TimeZone(identifier: timeZone) ?? TimeZone(secondsFromGMT: 0)!)
         var h = ""
         h += "<!DOCTYPE html>\n<html lang=\"\(language == .zh ? "zh-Hans" : "en")\">\n<head>\n<meta charset=\"utf-8\">\n"
-        h += "<title>\(esc(l.title)) \(period)</title>\n<style>\n"
-        h += """
-            @page { size: A4; margin: 16mm 14mm; }
-            body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif; color: #111; margin: 0 auto; max-width: 1000px; padding: 16px; font-size: 13px; }
-            h1 { font-size: 22px; text-align: center; margin: 4px 0 2px; }
-            h2 { font-size: 16px; border-bottom: 2px solid #333; padding-bottom: 2px; margin-top: 22px; }
-            h3 { font-size: 14px; margin: 14px 0 4px; }
-            .sub { text-align: center; color: #444; margin-bottom: 10px; }
-            table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; page-break-inside: avoid; }
-            th, td { border: 1px solid #888; padding: 3px 6px; }
-            th { background: #eee; font-weight: 600; }
-            td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-            tr.total td { font-weight: 700; background: #f5f5f5; }
-            .digest { font-family: monospace; font-size: 12px; word-break: break-all; }
-            .dry { border: 2px solid #b00; color: #b00; padding: 6px; text-align: center; font-weight: 700; }
-            .sign { display: flex; justify-content: space-between; margin-top: 36px; gap: 24px; }
-            .sign div { flex: 1; border-top: 1px solid #333; padding-top: 4px; }
-            .small { font-size: 11px; color: #444; }
-
-            """
-        h += "</style>\n</head>\n<body>\n"
-        h += "<h1>\(esc(l.title))</h1>\n<div class=\"sub\">\(esc(l.period)) \(period) · \(esc(l.timeZone)) \(esc(timeZone))</div>\n"
-        if !closed { h += "<div class=\"dry\">\(esc(l.dryRun))</div>\n" }
-
-        // Summary.
-        let t = total
-        h += "<h2>\(esc(l.summary))</h2>\n<table>\n"
-        h += "<tr><th>\(esc(l.restaurant))</th><th>\(esc(l.meals))</th><th>\(esc(l.voided))</th><th>\(esc(l.cardholders))</th><th>\(esc(l.gross))</th><th>\(esc(l.discount))</th><th>\(esc(l.payable))</th><th>\(esc(l.delivered))</th><th>\(esc(l.discountSubsidy))</th><th>\(esc(l.deliverySubsidy))</th><th>\(esc(l.subsidy))</th></tr>\n"
-        for r in restaurants {
-            h += "<tr><td>\(esc(r.code)) \(esc(r.name))</td>" + num(r.meals) + num(r.voidedMeals) + num(r.cardholders) + money(r.grossFen)
-                + money(r.discountFen) + money(r.payableFen) + num(r.deliveriesDelivered) + money(r.discountSubsidyFen)
-                + money(r.deliverySubsidyFen) + money(r.subsidyFen) + "</tr>\n"
+        h += "<meta name=\"report-state\" content=\"\(closed ? "final" : "draft")\">\n"
+        h += "<title>\(esc(text.title)) \(esc(text.month(period)))</title>\n<style>\n\(Self.styleSheet)</style>\n</head>\n"
+        h += "<body class=\"\(closed ? "final" : "draft")\">\n"
+        if !closed {
+            // Fixed elements repeat on every printed page.
+            h += "<div class=\"draft-mark\" aria-hidden=\"true\">\(esc(text.draftMark))</div>\n"
         }
-        h += "<tr class=\"total\"><td>\(esc(l.total))</td>" + num(t.meals) + num(t.voidedMeals) + num(t.cardholders) + money(t.gross)
-            + money(t.discount) + money(t.payable) + num(t.delivered) + money(t.discountSubsidy) + money(t.deliverySubsidy)
-            + money(t.subsidy) + "</tr>\n</table>\n"
-        h += "<p class=\"small\">\(esc(l.moneyNote))</p>\n"
-
-        // Chart.
-        h += "<h2>\(esc(l.chart))</h2>\n" + barChart(labels: l)
-        h += "<h2>\(esc(l.history))</h2>\n" + historyChart(labels: l)
-
-        // Per restaurant.
-        h += "<h2>\(esc(l.perRestaurant))</h2>\n"
-        for r in restaurants {
-            h += "<h3>\(esc(r.code)) · \(esc(r.name))</h3>\n<table>\n"
-            let terms: String
-            if let from = r.termsFrom, let share = r.discountShareBP, let fee = r.deliveryFeeFen {
-                terms = "\(esc(l.termsFrom)) \(from); \(esc(l.share)) \(share / 100).\(share % 100 < 10 ? "0" : "")\(share % 100)%; "
-                    + "\(esc(l.fee)) \(Yuan.format(fee)); \(esc(l.cap)) \(r.monthlyCapFen.map(Yuan.format) ?? esc(l.none))"
-                    + (r.capped ? " <strong>(\(esc(l.capApplied)))</strong>" : "")
-            } else {
-                terms = esc(l.noTerms)
-            }
-            h += "<tr><th>\(esc(l.terms))</th><td colspan=\"4\">\(terms)</td></tr>\n"
-            h += "<tr><th>\(esc(l.meals)) / \(esc(l.voided)) / \(esc(l.late))</th><td class=\"n\" colspan=\"4\">\(r.meals) / \(r.voidedMeals) / \(r.lateEntries)</td></tr>\n"
-            h += "<tr><th>\(esc(l.deliveries))</th><td class=\"n\" colspan=\"4\">\(esc(l.requested)) \(r.deliveriesRequested) · \(esc(l.delivered)) \(r.deliveriesDelivered) · \(esc(l.failed)) \(r.deliveriesFailed) · \(esc(l.cancelled)) \(r.deliveriesCancelled)</td></tr>\n"
-            h += "<tr><th>\(esc(l.credential))</th><th>\(esc(l.category))</th><th>\(esc(l.meals))</th><th>\(esc(l.gross))</th><th>\(esc(l.discount))</th></tr>\n"
-            for s in r.splits {
-                h += "<tr><td>\(esc(l.word(s.credential)))</td><td>\(esc(l.word(s.category)))</td>" + num(s.meals) + money(s.grossFen) + money(s.discountFen) + "</tr>\n"
-            }
-            h += "</table>\n"
-        }
-
-        // Breaks and anomalies.
-        h += "<h2>\(esc(l.breaks)) (\(breaks.count))</h2>\n"
-        if breaks.isEmpty {
-            h += "<p>\(esc(l.none))</p>\n"
-        } else {
-            h += "<table>\n<tr><th>\(esc(l.restaurant))</th><th>\(esc(l.kind))</th><th>\(esc(l.entry))</th><th>\(esc(l.detail))</th></tr>\n"
-            for b in breaks.prefix(Self.htmlListLimit) {
-                h += "<tr><td>\(esc(b.restaurant))</td><td>\(esc(l.word(b.kind.rawValue)))</td><td class=\"digest\">\(b.entryID.map { $0.uuidString.lowercased() } ?? "")</td><td>\(esc(b.detail))</td></tr>\n"
-            }
-            h += "</table>\n"
-            if breaks.count > Self.htmlListLimit { h += "<p class=\"small\">\(esc(l.more(breaks.count - Self.htmlListLimit, file: "breaks-\(period).csv")))</p>\n" }
-        }
-        h += "<h2>\(esc(l.anomalies)) (\(anomalies.count))</h2>\n"
-        if !anomalies.isEmpty {
-            h += "<p>" + AnomalyKind.allCases.map { kind in "\(esc(l.word(kind.rawValue))): \(anomalies.filter { $0.kind == kind }.count)" }.joined(separator: " · ") + "</p>\n"
-        }
-        if anomalies.isEmpty {
-            h += "<p>\(esc(l.none))</p>\n"
-        } else {
-            h += "<table>\n<tr><th>\(esc(l.kind))</th><th>\(esc(l.card))</th><th>\(esc(l.entry))</th><th>\(esc(l.detail))</th></tr>\n"
-            for a in anomalies.prefix(Self.htmlListLimit) {
-                var ids = a.entryIDs.prefix(3).map { $0.uuidString.lowercased() }.joined(separator: "<br>")
-                if a.entryIDs.count > 3 { ids += "<br>+\(a.entryIDs.count - 3)" }
-                h += "<tr><td>\(esc(l.word(a.kind.rawValue)))</td><td>\(esc(a.card))</td><td class=\"digest\">\(ids)</td><td>\(esc(a.detail))</td></tr>\n"
-            }
-            h += "</table>\n"
-            if anomalies.count > Self.htmlListLimit { h += "<p class=\"small\">\(esc(l.more(anomalies.count - Self.htmlListLimit, file: "subsidy-\(period).json")))</p>\n" }
-        }
-        h += "<p class=\"small\">\(esc(l.anomalyNote))</p>\n"
-
-        // Seal and signatures.
-        h += "<h2>\(esc(l.seal))</h2>\n<table>\n"
-        h += "<tr><th>\(esc(l.entries))</th><td class=\"n\">\(entries)</td></tr>\n"
-        h += "<tr><th>\(esc(l.closedAt))</th><td>\(esc(closedAt ?? l.notClosed))</td></tr>\n"
-        h += "<tr><th>\(esc(l.digest))</th><td class=\"digest\">\(esc(digest ?? l.notClosed))</td></tr>\n</table>\n"
-        h += "<p class=\"small\">\(esc(l.sealNote))</p>\n"
-        h += "<div class=\"sign\"><div>\(esc(l.preparedBy))</div><div>\(esc(l.reviewedBy))</div><div>\(esc(l.approvedBy))</div></div>\n"
+        h += "<header class=\"title-block\">\n"
+        if let issuer, !issuer.isEmpty { h += "<div class=\"issuer\">\(esc(issuer))</div>\n" }
+        h += "<h1>\(esc(text.title))</h1>\n"
+        h += "<div class=\"sub\">\(esc(text.periodLabel))\(esc(text.colon))\(esc(text.month(period)))\(esc(text.listSeparator))\(esc(text.timesIn))</div>\n"
+        if !closed { h += "<p class=\"dry\">\(esc(text.draftNotice))</p>\n" }
+        h += "</header>\n"
+        h += summarySection(text)
+        h += "<section class=\"keep\">\n<h2>\(esc(text.chart))</h2>\n" + barChart(text) + "</section>\n"
+        h += historySection(text)
+        h += restaurantsSection(text)
+        h += breaksSection(text)
+        h += anomaliesSection(text)
+        h += sealSection(text)
+        h += signatureSection(text, signatures: signatures)
         h += "</body>\n</html>\n"
         return h
     }
@@ -122,51 +47,246 @@ extension SubsidyReport {
     /// Breaks and anomalies listed in the printed report; the CSV and JSON files hold all of them.
     static let htmlListLimit = 200
 
+    /// A4 portrait. Headings stay with what follows them, small tables and rows are not split, table headers repeat on
+    /// every page; column headers, kinds and entry ids (small monospace) do not wrap.
+    static let styleSheet = """
+        @page { size: A4 portrait; margin: 16mm 12mm 18mm; }
+        html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+        body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif; color: #111; margin: 0 auto; max-width: 186mm; padding: 0; font-size: 11px; line-height: 1.45; }
+        h1 { font-size: 20px; text-align: center; margin: 2px 0 2px; }
+        h2 { font-size: 15px; border-bottom: 2px solid #333; padding-bottom: 2px; margin: 18px 0 6px; }
+        h3 { font-size: 13px; margin: 12px 0 4px; }
+        h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+        .issuer { text-align: center; font-size: 15px; font-weight: 600; letter-spacing: 2px; }
+        .sub { text-align: center; color: #333; margin-bottom: 8px; }
+        section.keep, section.restaurant, figure, .sign-block { break-inside: avoid; page-break-inside: avoid; }
+        figure { margin: 0; }
+        table { border-collapse: collapse; width: 100%; margin: 4px 0 6px; }
+        thead { display: table-header-group; }
+        tr, td, th { break-inside: avoid; page-break-inside: avoid; }
+        th, td { border: 1px solid #888; padding: 2px 4px; vertical-align: top; }
+        th { background: #eee; font-weight: 600; word-break: keep-all; text-align: center; }
+        th.label { text-align: left; width: 18%; }
+        td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+        table.summary { font-size: 10px; }
+        table.summary th, table.summary td { padding: 2px 3px; }
+        tr.total td { font-weight: 700; background: #f5f5f5; }
+        caption { caption-side: top; text-align: right; font-size: 10px; color: #444; }
+        code, .id { font-family: "Noto Sans Mono CJK SC", "DejaVu Sans Mono", monospace; }
+        .id { font-size: 8px; white-space: nowrap; }
+        td.kind, td.ids, td.card { white-space: nowrap; }
+        .digest { font-family: "DejaVu Sans Mono", monospace; font-size: 9px; overflow-wrap: anywhere; }
+        .dry { border: 2px solid #b00; color: #b00; padding: 4px; text-align: center; font-weight: 700; margin: 6px 0; }
+        .draft-mark { position: fixed; top: 40%; left: 0; right: 0; text-align: center; font-size: 96px; font-weight: 700; color: rgba(176, 0, 0, 0.12); letter-spacing: 24px; z-index: 10; pointer-events: none; }
+        .small { font-size: 10px; color: #333; }
+        table.sign td { height: 30px; }
+        table.sign td.line { width: 28%; }
+
+        """
+
+    private func summarySection(_ text: ReportText) -> String {
+        let t = total
+        var h = "<section>\n<h2>\(esc(text.summary))</h2>\n<table class=\"summary\">\n<caption>\(esc(text.moneyUnit))</caption>\n<thead><tr>"
+        for label in [text.restaurant, text.meals, text.voided, text.cardholders, text.gross, text.discount, text.payable, text.delivered,
+                      text.discountSubsidy, text.deliverySubsidy, text.subsidy] {
+            h += "<th>\(esc(label))</th>"
+        }
+        h += "</tr></thead>\n<tbody>\n"
+        for r in restaurants {
+            h += "<tr><td>\(esc(r.code)) \(esc(r.name))</td>" + num(r.meals) + num(r.voidedMeals) + num(r.cardholders) + money(r.grossFen)
+                + money(r.discountFen) + money(r.payableFen) + num(r.deliveriesDelivered) + money(r.discountSubsidyFen)
+                + money(r.deliverySubsidyFen) + money(r.subsidyFen) + "</tr>\n"
+        }
+        h += "<tr class=\"total\"><td>\(esc(text.total))</td>" + num(t.meals) + num(t.voidedMeals) + num(distinctCardholders ?? t.cardholders)
+            + money(t.gross) + money(t.discount) + money(t.payable) + num(t.delivered) + money(t.discountSubsidy) + money(t.deliverySubsidy)
+            + money(t.subsidy) + "</tr>\n</tbody>\n</table>\n"
+        let note = distinctCardholders.map { text.cardholderNote(distinct: $0, summed: t.cardholders) } ?? text.cardholderSummedNote
+        h += "<p class=\"small\">\(esc(note))</p>\n<p class=\"small\">\(esc(text.moneyNote))</p>\n</section>\n"
+        return h
+    }
+
+    private func historySection(_ text: ReportText) -> String {
+        var h = "<section class=\"keep\">\n<h2>\(esc(text.history))</h2>\n"
+        guard !history.isEmpty else { return h + "<p>\(esc(text.onlyMonth(period)))</p>\n</section>\n" }
+        let t = total
+        let months = history + [PeriodTotals(period: period, discountFen: t.discount, subsidyFen: t.subsidy)]
+        h += historyChart(months, text)
+        h += "<table>\n<thead><tr><th>\(esc(text.periodLabel))</th><th>\(esc(text.discount))</th><th>\(esc(text.subsidy))</th></tr></thead>\n<tbody>\n"
+        for m in months {
+            h += "<tr><td>\(esc(text.month(m.period)))</td>" + money(m.discountFen) + money(m.subsidyFen) + "</tr>\n"
+        }
+        return h + "</tbody>\n</table>\n<p class=\"small\">\(esc(text.moneyUnit))</p>\n</section>\n"
+    }
+
+    private func restaurantsSection(_ text: ReportText) -> String {
+        var h = "<h2>\(esc(text.perRestaurant))</h2>\n"
+        for r in restaurants {
+            // The section keeps a restaurant's heading with its table on one page.
+            h += "<section class=\"restaurant\">\n<h3>\(esc(r.code)) \(esc(r.name))</h3>\n<table>\n"
+            let terms: String
+            if let from = r.termsFrom, let share = r.discountShareBP, let fee = r.deliveryFeeFen {
+                terms = text.terms(from: from, shareBP: share, feeFen: fee, capFen: r.monthlyCapFen, capped: r.capped)
+            } else {
+                terms = text.noTerms
+            }
+            h += "<tr><th class=\"label\">\(esc(text.terms))</th><td colspan=\"4\">\(esc(terms))</td></tr>\n"
+            h += "<tr><th class=\"label\">\(esc(text.meals))</th><td colspan=\"4\">\(esc(text.mealFigures(meals: r.meals, voided: r.voidedMeals, late: r.lateEntries)))</td></tr>\n"
+            h += "<tr><th class=\"label\">\(esc(text.deliveries))</th><td colspan=\"4\">\(esc(text.deliveryFigures(requested: r.deliveriesRequested, delivered: r.deliveriesDelivered, failed: r.deliveriesFailed, cancelled: r.deliveriesCancelled)))</td></tr>\n"
+            h += "<tr><th class=\"label\">\(esc(text.credential))</th><th>\(esc(text.category))</th><th>\(esc(text.meals))</th><th>\(esc(text.gross))</th><th>\(esc(text.discount))</th></tr>\n"
+            for s in r.splits {
+                h += "<tr><td>\(esc(text.word(s.credential)))</td><td>\(esc(text.word(s.category)))</td>" + num(s.meals) + money(s.grossFen)
+                    + money(s.discountFen) + "</tr>\n"
+            }
+            h += "</table>\n</section>\n"
+        }
+        return h
+    }
+
+    private func breaksSection(_ text: ReportText) -> String {
+        var h = "<section>\n<h2>\(esc(text.counted(text.breaks, breaks.count)))</h2>\n"
+        guard !breaks.isEmpty else { return h + "<p>\(esc(text.none))</p>\n</section>\n" }
+        let rows = breaks.prefix(Self.htmlListLimit).map { b in
+            let detail = b.facts.map { esc(text.sentence($0)) } ?? original(b.detail, text)
+            return "<tr><td>\(esc(b.restaurant))</td><td class=\"kind\">\(esc(text.word(b.kind.rawValue)))</td><td class=\"ids\">\(b.entryID.map(entryID) ?? "")</td><td>\(detail)</td></tr>\n"
+        }
+        h += listTable([text.restaurant, text.kind, text.entry, text.detail], rows: rows, count: breaks.count, file: "breaks-\(period).csv", text)
+        return h + "</section>\n"
+    }
+
+    private func anomaliesSection(_ text: ReportText) -> String {
+        var h = "<section>\n<h2>\(esc(text.counted(text.anomalies, anomalies.count)))</h2>\n"
+        if anomalies.isEmpty {
+            h += "<p>\(esc(text.none))</p>\n"
+        } else {
+            let counts = AnomalyKind.allCases.map { kind in
+                text.word(kind.rawValue) + text.colon + String(anomalies.filter { $0.kind == kind }.count)
+            }
+            h += "<p>\(esc(counts.joined(separator: text.listSeparator)))</p>\n"
+            let names = Dictionary(restaurants.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let rows = anomalies.prefix(Self.htmlListLimit).map { a in
+                var ids = a.entryIDs.prefix(3).map(entryID).joined(separator: "<br>")
+                if a.entryIDs.count > 3 { ids += "<br>+\(a.entryIDs.count - 3)" }
+                let detail = a.facts.map { esc(text.sentence($0, name: { code in names[code].map { "\(code) \($0)" } ?? code })) }
+                    ?? original(a.detail, text)
+                return "<tr><td class=\"kind\">\(esc(text.word(a.kind.rawValue)))</td><td class=\"card\">\(esc(a.card))</td><td class=\"ids\">\(ids)</td><td>\(detail)</td></tr>\n"
+            }
+            h += listTable([text.kind, text.card, text.entry, text.detail], rows: rows, count: anomalies.count,
+                           file: "subsidy-\(period).json", text)
+        }
+        return h + "<p class=\"small\">\(esc(text.anomalyNote))</p>\n</section>\n"
+    }
+
+    /// A table of the first `htmlListLimit` rows of a list of `count`, and the file that holds the rest.
+    private func listTable(_ headers: [String], rows: [String], count: Int, file: String, _ text: ReportText) -> String {
+        var h = "<table>\n<thead><tr>" + headers.map { "<th>\(esc($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        h += rows.joined() + "</tbody>\n</table>\n"
+        if count > Self.htmlListLimit {
+            h += "<p class=\"small\">\(text.more(count - Self.htmlListLimit, file: file, code))</p>\n"
+        }
+        return h
+    }
+
+    private func sealSection(_ text: ReportText) -> String {
+        var h = "<section class=\"keep\">\n<h2>\(esc(text.seal))</h2>\n<table>\n"
+        h += "<tr><th class=\"label\">\(esc(text.entries))</th><td class=\"n\">\(entries)</td></tr>\n"
+        h += "<tr><th class=\"label\">\(esc(text.closedAt))</th><td>\(esc(closedAt.map(text.time) ?? text.notClosed))</td></tr>\n"
+        h += "<tr><th class=\"label\">\(esc(text.digest)) <code>SHA-256</code></th><td class=\"digest\">\(esc(digest ?? text.notClosed))</td></tr>\n</table>\n"
+        return h + "<p class=\"small\">\(text.sealNote(code))</p>\n</section>\n"
+    }
+
+    /// 制表 and 审核 with names and dates when the close was signed in the ledger, and lines to sign and seal by hand.
+    private func signatureSection(_ text: ReportText, signatures: CloseSignatures?) -> String {
+        var h = "<section class=\"sign-block\">\n<h2>\(esc(text.signatures))</h2>\n"
+        if closed, signatures == nil, let closedAt {
+            h += "<p>\(esc(text.closedBySinglePolicy(text.time(closedAt))))</p>\n"
+        }
+        let stamp = closed ? "" : esc(text.draftNotSigned)
+        let approver = signatures?.approvedBy.map { person($0, name: signatures?.approvedByName, text) } ?? (signatures == nil ? "" : esc(text.pending))
+        h += "<table class=\"sign\">\n<tbody>\n"
+        h += "<tr><th class=\"label\">\(esc(text.preparedBy))</th><td>\(signatures.map { person($0.preparedBy, name: $0.preparedByName, text) } ?? "")</td>"
+            + "<th>\(esc(text.date))</th><td>\(esc(signatures.map { text.time($0.preparedAt) } ?? ""))</td>"
+            + "<th>\(esc(text.stamp))</th><td class=\"line\">\(stamp)</td></tr>\n"
+        h += "<tr><th class=\"label\">\(esc(text.approvedBy))</th><td>\(approver)</td>"
+            + "<th>\(esc(text.date))</th><td>\(esc(signatures?.approvedAt.map(text.time) ?? ""))</td>"
+            + "<th>\(esc(text.stamp))</th><td class=\"line\">\(stamp)</td></tr>\n"
+        return h + "</tbody>\n</table>\n</section>\n"
+    }
+
+    /// A staff member as 张三（<code>zhangsan</code>）, or the login alone.
+    private func person(_ login: String, name: String?, _ text: ReportText) -> String {
+        guard let name, !name.isEmpty else { return code(login) }
+        return esc(name) + text.parenthesized(code(login))
+    }
+
+    /// An English sentence stored before reports kept the facts: shown as it is, marked as the original.
+    private func original(_ detail: String, _ text: ReportText) -> String {
+        "\(esc(text.originalDetail))<span lang=\"en\">\(esc(detail))</span>"
+    }
+
     private func num(_ value: Int64) -> String { "<td class=\"n\">\(value)</td>" }
     private func money(_ fen: Int64) -> String { "<td class=\"n\">\(Yuan.format(fen))</td>" }
+    private func code(_ text: String) -> String { "<code>\(esc(text))</code>" }
 
-    /// Two bars per restaurant, discount and subsidy, scaled with integer arithmetic.
-    private func barChart(labels l: Labels) -> String {
-        let rowHeight = 34, left = 150, width = 560, top = 28
+    /// An entry id in small monospace on one line.
+    private func entryID(_ id: UUID) -> String {
+        "<span class=\"id\">\(id.uuidString.lowercased())</span>"
+    }
+
+    /// Two bars per restaurant, discount and subsidy, scaled with integer arithmetic, with a legend and a value axis.
+    private func barChart(_ text: ReportText) -> String {
+        let rowHeight = 30, left = 70, width = 470, top = 28, axis = 22
         let maxValue = max(1, restaurants.map { max($0.discountFen, $0.subsidyFen) }.max() ?? 1)
-        let height = top + rowHeight * restaurants.count + 10
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(left + width + 140)\" height=\"\(height)\" role=\"img\" aria-label=\"\(esc(l.chart))\">\n"
-        s += "<rect x=\"\(left)\" y=\"4\" width=\"12\" height=\"12\" fill=\"#4a7ab5\"/><text x=\"\(left + 16)\" y=\"15\" font-size=\"12\">\(esc(l.discount))</text>\n"
-        s += "<rect x=\"\(left + 140)\" y=\"4\" width=\"12\" height=\"12\" fill=\"#d08a2c\"/><text x=\"\(left + 156)\" y=\"15\" font-size=\"12\">\(esc(l.subsidy))</text>\n"
+        let height = top + rowHeight * restaurants.count + axis
+        var s = "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(left + width + 110)\" height=\"\(height)\" role=\"img\" aria-label=\"\(esc(text.chart))\">\n"
+        s += legend(x: left, text)
         for (i, r) in restaurants.enumerated() {
             let y = top + i * rowHeight
             let dw = Int(max(0, r.discountFen) * Int64(width) / maxValue), sw = Int(max(0, r.subsidyFen) * Int64(width) / maxValue)
-            s += "<text x=\"\(left - 6)\" y=\"\(y + 18)\" font-size=\"12\" text-anchor=\"end\">\(esc(r.code))</text>\n"
-            s += "<rect x=\"\(left)\" y=\"\(y)\" width=\"\(dw)\" height=\"13\" fill=\"#4a7ab5\"/>"
-            s += "<text x=\"\(left + dw + 4)\" y=\"\(y + 11)\" font-size=\"11\">\(Yuan.format(r.discountFen))</text>\n"
-            s += "<rect x=\"\(left)\" y=\"\(y + 15)\" width=\"\(sw)\" height=\"13\" fill=\"#d08a2c\"/>"
-            s += "<text x=\"\(left + sw + 4)\" y=\"\(y + 26)\" font-size=\"11\">\(Yuan.format(r.subsidyFen))</text>\n"
+            s += "<text x=\"\(left - 6)\" y=\"\(y + 16)\" font-size=\"11\" text-anchor=\"end\">\(esc(r.code))</text>\n"
+            s += "<rect x=\"\(left)\" y=\"\(y)\" width=\"\(dw)\" height=\"12\" fill=\"#4a7ab5\"/>"
+            s += "<text x=\"\(left + dw + 4)\" y=\"\(y + 10)\" font-size=\"10\">\(Yuan.format(r.discountFen))</text>\n"
+            s += "<rect x=\"\(left)\" y=\"\(y + 13)\" width=\"\(sw)\" height=\"12\" fill=\"#d08a2c\"/>"
+            s += "<text x=\"\(left + sw + 4)\" y=\"\(y + 23)\" font-size=\"10\">\(Yuan.format(r.subsidyFen))</text>\n"
         }
-        return s + "</svg>\n"
+        let axisY = top + rowHeight * restaurants.count
+        s += "<line x1=\"\(left)\" y1=\"\(axisY)\" x2=\"\(left + width)\" y2=\"\(axisY)\" stroke=\"#333\"/>\n"
+        for step in 0...4 {
+            let x = left + width * step / 4
+            s += "<line x1=\"\(x)\" y1=\"\(axisY)\" x2=\"\(x)\" y2=\"\(axisY + 4)\" stroke=\"#333\"/>"
+            s += "<text x=\"\(x)\" y=\"\(axisY + 16)\" font-size=\"9\" text-anchor=\"middle\">\(Yuan.format(maxValue * Int64(step) / 4))</text>\n"
+        }
+        s += "<text x=\"\(left + width + 30)\" y=\"\(axisY + 16)\" font-size=\"9\">\(esc(text.moneyUnit))</text>\n"
+        return s + "</svg></figure>\n"
     }
 
-    /// Total discount and subsidy of the earlier closed periods and this one.
-    private func historyChart(labels l: Labels) -> String {
-        let t = total
-        let months = history + [PeriodTotals(period: period, discountFen: t.discount, subsidyFen: t.subsidy)]
-        let columnWidth = 90, chartHeight = 160, top = 24, left = 20
+    /// Total discount and subsidy of the earlier closed periods and this one, as columns with a value axis and legend.
+    private func historyChart(_ months: [PeriodTotals], _ text: ReportText) -> String {
+        let columnWidth = 90, chartHeight = 150, top = 30, left = 80
         let maxValue = max(1, months.map { max($0.discountFen, $0.subsidyFen) }.max() ?? 1)
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(left + columnWidth * months.count + 20)\" height=\"\(top + chartHeight + 40)\" role=\"img\" aria-label=\"\(esc(l.history))\">\n"
-        s += "<line x1=\"\(left)\" y1=\"\(top + chartHeight)\" x2=\"\(left + columnWidth * months.count)\" y2=\"\(top + chartHeight)\" stroke=\"#333\"/>\n"
+        let bottom = top + chartHeight
+        var s = "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(left + columnWidth * months.count + 20)\" height=\"\(bottom + 30)\" role=\"img\" aria-label=\"\(esc(text.history))\">\n"
+        s += legend(x: left, text)
+        s += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(left + columnWidth * months.count)\" y2=\"\(bottom)\" stroke=\"#333\"/>\n"
+        s += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(bottom)\" stroke=\"#333\"/>\n"
+        for step in 0...4 {
+            let y = bottom - chartHeight * step / 4
+            s += "<line x1=\"\(left - 4)\" y1=\"\(y)\" x2=\"\(left)\" y2=\"\(y)\" stroke=\"#333\"/>"
+            s += "<text x=\"\(left - 6)\" y=\"\(y + 3)\" font-size=\"9\" text-anchor=\"end\">\(Yuan.format(maxValue * Int64(step) / 4))</text>\n"
+        }
         for (i, m) in months.enumerated() {
-            let x = left + i * columnWidth + 10
+            let x = left + i * columnWidth + 12
             let dh = Int(max(0, m.discountFen) * Int64(chartHeight) / maxValue), sh = Int(max(0, m.subsidyFen) * Int64(chartHeight) / maxValue)
-            s += "<rect x=\"\(x)\" y=\"\(top + chartHeight - dh)\" width=\"30\" height=\"\(dh)\" fill=\"#4a7ab5\"/>\n"
-            s += "<rect x=\"\(x + 34)\" y=\"\(top + chartHeight - sh)\" width=\"30\" height=\"\(sh)\" fill=\"#d08a2c\"/>\n"
-            s += "<text x=\"\(x + 32)\" y=\"\(top + chartHeight + 16)\" font-size=\"12\" text-anchor=\"middle\"\(m.period == period ? " font-weight=\"bold\"" : "")>\(m.period)</text>\n"
-            s += "<text x=\"\(x + 32)\" y=\"\(top + chartHeight + 32)\" font-size=\"10\" text-anchor=\"middle\">\(Yuan.format(m.subsidyFen))</text>\n"
+            s += "<rect x=\"\(x)\" y=\"\(bottom - dh)\" width=\"30\" height=\"\(dh)\" fill=\"#4a7ab5\"/>\n"
+            s += "<rect x=\"\(x + 34)\" y=\"\(bottom - sh)\" width=\"30\" height=\"\(sh)\" fill=\"#d08a2c\"/>\n"
+            s += "<text x=\"\(x + 32)\" y=\"\(bottom + 16)\" font-size=\"11\" text-anchor=\"middle\"\(m.period == period ? " font-weight=\"bold\"" : "")>\(esc(text.month(m.period)))</text>\n"
         }
-        s += "</svg>\n"
-        s += "<table>\n<tr><th>\(esc(l.period))</th><th>\(esc(l.discount))</th><th>\(esc(l.subsidy))</th></tr>\n"
-        for m in months {
-            s += "<tr><td>\(m.period)</td>" + money(m.discountFen) + money(m.subsidyFen) + "</tr>\n"
-        }
-        return s + "</table>\n"
+        return s + "</svg></figure>\n"
+    }
+
+    /// The two series' colours and names.
+    private func legend(x: Int, _ text: ReportText) -> String {
+        "<rect x=\"\(x)\" y=\"4\" width=\"12\" height=\"12\" fill=\"#4a7ab5\"/><text x=\"\(x + 16)\" y=\"15\" font-size=\"11\">\(esc(text.discount))</text>\n"
+            + "<rect x=\"\(x + 140)\" y=\"4\" width=\"12\" height=\"12\" fill=\"#d08a2c\"/><text x=\"\(x + 156)\" y=\"15\" font-size=\"11\">\(esc(text.subsidy))</text>\n"
     }
 }
 
@@ -182,89 +302,4 @@ private func esc(_ text: String) -> String {
         }
     }
     return out
-}
-
-private struct Labels {
-    let language: ReportLanguage
-    init(_ language: ReportLanguage) { self.language = language }
-    private func t(_ zh: String, _ en: String) -> String { language == .zh ? zh : en }
-
-    var title: String { t("双拥餐厅优待补贴结算报告", "Double-support restaurants: subsidy settlement report") }
-    var period: String { t("结算期间", "Period") }
-    var timeZone: String { t("时区", "time zone") }
-    var dryRun: String { t("试算（未结账、未封存）：仅供核对，不作付款依据", "DRY RUN (not sealed, not closed): for checking only, not for payment") }
-    var summary: String { t("汇总", "Summary") }
-    var restaurant: String { t("餐厅", "Restaurant") }
-    var meals: String { t("就餐笔数", "Meals") }
-    var voided: String { t("撤销", "Voided") }
-    var late: String { t("补记", "Late") }
-    var cardholders: String { t("持证人数", "Cardholders") }
-    var gross: String { t("原价（元）", "Gross (yuan)") }
-    var discount: String { t("优惠（元）", "Discount (yuan)") }
-    var payable: String { t("实收（元）", "Paid (yuan)") }
-    var delivered: String { t("已送达", "Delivered") }
-    var requested: String { t("申请", "Requested") }
-    var failed: String { t("未送达", "Failed") }
-    var cancelled: String { t("取消", "Cancelled") }
-    var deliveries: String { t("免费送餐", "Free deliveries") }
-    var discountSubsidy: String { t("优惠补贴（元）", "Discount subsidy (yuan)") }
-    var deliverySubsidy: String { t("送餐补贴（元）", "Delivery subsidy (yuan)") }
-    var subsidy: String { t("补贴合计（元）", "Subsidy (yuan)") }
-    var total: String { t("合计", "TOTAL") }
-    var moneyNote: String { t("金额以元为单位，保留两位小数；撤销的就餐不计金额。补贴按当期第一天有效的补贴标准计算，月度合计一次取整，并适用月度上限。",
-                              "Amounts in yuan with two decimals; voided meals carry no money. Subsidies use the terms in force on the period's first day, rounded once on the monthly total, with the monthly cap applied.") }
-    var chart: String { t("各餐厅优惠与补贴", "Discounts and subsidies per restaurant") }
-    var history: String { t("与往月比较", "Comparison with previous months") }
-    var perRestaurant: String { t("分餐厅明细", "Per restaurant") }
-    var terms: String { t("补贴标准", "Terms") }
-    var termsFrom: String { t("自", "from") }
-    var share: String { t("优惠补贴比例", "discount share") }
-    var fee: String { t("每次送餐补贴（元）", "fee per delivery (yuan)") }
-    var cap: String { t("月度上限（元）", "monthly cap (yuan)") }
-    var capApplied: String { t("已按上限封顶", "cap applied") }
-    var noTerms: String { t("本期无补贴标准，不予补贴", "no terms in force: no subsidy") }
-    var none: String { t("无", "none") }
-    var credential: String { t("证件类型", "Credential") }
-    var category: String { t("类别", "Category") }
-    var breaks: String { t("对账差异", "Reconciliation breaks") }
-    var anomalies: String { t("异常情况", "Anomalies") }
-    var kind: String { t("类型", "Kind") }
-    var entry: String { t("记录编号", "Entry") }
-    var detail: String { t("说明", "Detail") }
-    var card: String { t("证号尾号", "Card") }
-    var anomalyNote: String { t("异常规则：同一证件30分钟内在两家餐厅就餐；单日就餐超过限额；就餐日证件无效（按结算时的证件库判断，证件库不保留历史）；同一证件同一金额当月出现5次及以上。",
-                                "Rules: the same card at two restaurants within 30 minutes; more meals in a local day than the limit; card not valid on the meal's day (judged on the registry as it stands at reconciliation, which keeps no history); the same card with the same gross amount 5 times or more in the month.") }
-    var seal: String { t("封存", "Seal") }
-    var entries: String { t("记录条数", "Entries") }
-    var closedAt: String { t("结账时间", "Closed at") }
-    var digest: String { t("封存摘要（SHA-256）", "Digest (SHA-256)") }
-    var notClosed: String { t("未结账", "not closed") }
-    var sealNote: String { t("任何人可用 SQL 复核：SELECT audit.verify_period('期间') 应返回 true（或 ledgerctl verify）；摘要的算法见 sql/audit/README.md。", "Anyone can check it with SQL: SELECT audit.verify_period('period') must return true (or ledgerctl verify); sql/audit/README.md gives the recipe to recompute the digest.") }
-    var preparedBy: String { t("制表人（签字）", "Prepared by (signature)") }
-    var reviewedBy: String { t("审核人（签字）", "Reviewed by (signature)") }
-    var approvedBy: String { t("批准人（签字、盖章）", "Approved by (signature, seal)") }
-
-    func more(_ count: Int, file: String) -> String {
-        t("另有 \(count) 条未列出，见 \(file)。", "\(count) more not listed here: see \(file).")
-    }
-
-    func word(_ key: String) -> String {
-        switch key {
-        case "preferential_card": return t("优待证", "preferential card")
-        case "military_id": return t("军人证件", "military ID")
-        case "active_serviceman": return t("现役军人", "active serviceman")
-        case "veteran": return t("退役军人", "veteran")
-        case "special_care": return t("优抚对象", "special care")
-        case "missing_in_ledger": return t("账中缺失", "missing in ledger")
-        case "missing_in_statement": return t("对账单缺失", "missing in statement")
-        case "amount_mismatch": return t("金额不符", "amount mismatch")
-        case "duplicate": return t("重复", "duplicate")
-        case "no_statement": return t("未交对账单", "no statement")
-        case "two_restaurants_30min": return t("30分钟内两家餐厅", "two restaurants within 30 min")
-        case "over_daily_limit": return t("超过每日限额", "over daily limit")
-        case "card_not_valid": return t("证件无效", "card not valid")
-        case "repeated_amount": return t("相同金额重复", "repeated amount")
-        default: return key
-        }
-    }
 }

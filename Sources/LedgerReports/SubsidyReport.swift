@@ -121,10 +121,14 @@ public struct SubsidyReport: Sendable, Hashable, Codable {
     public let anomalies: [Anomaly]
     /// Up to six earlier closed periods, oldest first.
     public let history: [PeriodTotals]
+    /// The people who ate in the period, each counted once however many restaurants they ate at (the restaurants'
+    /// `cardholders` summed count a person at each); nil in reports stored before it was kept.
+    public let distinctCardholders: Int64?
 
     public init(
         period: String, closed: Bool, closedAt: String?, digest: String?, entries: Int64, timeZone: String, dailyLimit: Int,
-        restaurants: [RestaurantLine], breaks: [ReconciliationBreak], anomalies: [Anomaly], history: [PeriodTotals]
+        restaurants: [RestaurantLine], breaks: [ReconciliationBreak], anomalies: [Anomaly], history: [PeriodTotals],
+        distinctCardholders: Int64? = nil
     ) {
         self.period = period
         self.closed = closed
@@ -137,12 +141,14 @@ public struct SubsidyReport: Sendable, Hashable, Codable {
         self.breaks = breaks
         self.anomalies = anomalies
         self.history = history
+        self.distinctCardholders = distinctCardholders
     }
 
     /// The same findings, as the report of a closed period with its seal.
     public func sealed(closedAt: String, digest: String) -> SubsidyReport {
         SubsidyReport(period: period, closed: true, closedAt: closedAt, digest: digest, entries: entries, timeZone: timeZone,
-                      dailyLimit: dailyLimit, restaurants: restaurants, breaks: breaks, anomalies: anomalies, history: history)
+                      dailyLimit: dailyLimit, restaurants: restaurants, breaks: breaks, anomalies: anomalies, history: history,
+                      distinctCardholders: distinctCardholders)
     }
 
     /// The sum of every restaurant's line.

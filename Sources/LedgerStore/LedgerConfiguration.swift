@@ -18,6 +18,7 @@ import LedgerCore
 /// | `LEDGER_CERT_SAMPLE_BP` | 500: the share of home visits drawn for a check by phone |
 /// | `LEDGER_POOL_SIZE` | 8 database connections |
 /// | `LEDGER_MEAL_GROUPS` | 1 transaction of meals at a time; meals that arrive meanwhile are committed together |
+/// | `LEDGER_ISSUER` | unset: the printed report names no issuing bureau |
 public struct LedgerConfiguration: Sendable {
     public var databaseURL: String
     public var settings: LedgerSettings
@@ -55,7 +56,8 @@ public struct LedgerConfiguration: Sendable {
                     earlyDays: try reader.integer("LEDGER_CERT_EARLY_DAYS", default: 60, range: 0...366),
                     earlyAge: try reader.integer("LEDGER_CERT_EARLY_AGE", default: 80, range: 0...150),
                     graceDays: try reader.integer("LEDGER_CERT_GRACE_DAYS", default: 30, range: 0...366),
-                    sampleBasisPoints: try reader.integer("LEDGER_CERT_SAMPLE_BP", default: 500, range: 0...10_000))),
+                    sampleBasisPoints: try reader.integer("LEDGER_CERT_SAMPLE_BP", default: 500, range: 0...10_000)),
+                issuer: reader.string("LEDGER_ISSUER")),
             poolSize: try reader.integer("LEDGER_POOL_SIZE", default: 8, range: 1...200),
             mealGroupsInFlight: try reader.integer("LEDGER_MEAL_GROUPS", default: 1, range: 1...200))
     }

@@ -94,14 +94,23 @@ struct CloseCommandTests {
                     let signed = try Executables.sql(
                         "SELECT prepared_by || ' ' || approved_by FROM audit.periods WHERE period = '\(Self.period)'", databaseURL: scratch.url)
                     #expect(signed == "\(clerkLogin) \(approverLogin)")
+                    // The draft says so; the final report names who prepared and who approved it.
+                    let draft = try String(contentsOf: drafts.appendingPathComponent("subsidy-\(Self.period).html"), encoding: .utf8)
+                    #expect(draft.contains("草稿") && draft.contains(clerkLogin) && !draft.contains(approverLogin))
+                    let signedHTML = try String(contentsOf: final.appendingPathComponent("subsidy-\(Self.period).html"), encoding: .utf8)
+                    #expect(!signedHTML.contains("草稿") && signedHTML.contains(clerkLogin) && signedHTML.contains(approverLogin))
+                    let rewritten = try owner("report", "--period", Self.period, "--format", "html", "--out", work.path)
+                    #expect(rewritten.status == 0, "\(rewritten.stderr)")
+                    let again = try String(contentsOf: work.appendingPathComponent("subsidy-\(Self.period).html"), encoding: .utf8)
+                    #expect(again == signedHTML)
                     let csv = try String(contentsOf: final.appendingPathComponent("subsidy-\(Self.period).csv"), encoding: .utf8)
                     #expect(csv.contains("\(Self.period),R1,1,0,1,2001,300,1701,0,150,0,150\n"), "\(csv)")
                     #expect(try owner("verify", "--period", Self.period).status == 0)
                     let closedStatus = try approver("close", "status", "--period", Self.period)
                     #expect(closedStatus.stdout.contains("closed") && closedStatus.stdout.contains("approved"), "\(closedStatus.stdout)")
-                    let again = try approver("close", "approve", "--period", Self.period)
-                    #expect(again.status == 1)
-                    #expect(again.stderr.contains("no proposal is pending"), "\(again.stderr)")
+                    let approvedTwice = try approver("close", "approve", "--period", Self.period)
+                    #expect(approvedTwice.status == 1)
+                    #expect(approvedTwice.stderr.contains("no proposal is pending"), "\(approvedTwice.stderr)")
                     let actions = try Executables.sql(
                         "SELECT string_agg(action, ',' ORDER BY at, action DESC) FROM audit.close_actions WHERE period = '\(Self.period)'",
                         databaseURL: scratch.url)

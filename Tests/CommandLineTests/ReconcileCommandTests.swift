@@ -79,6 +79,8 @@ struct ReconcileCommandTests {
             #expect(String(decoding: bytes[1], as: UTF8.self) == "period,restaurant,kind,entry_id,detail\n")
             let html = String(decoding: bytes[2], as: UTF8.self)
             #expect(html.contains("双拥餐厅优待补贴结算报告") && html.contains("<svg") && html.contains("3.00"))
+            // Closed: final, no draft mark; no issuing bureau without LEDGER_ISSUER.
+            #expect(!html.contains("草稿") && !html.contains("class=\"issuer\""))
             // Self-contained: nothing fetched from elsewhere.
             #expect(!html.contains("src=") && !html.contains("<link") && !html.contains("<script") && !html.contains("url("))
             let digest = try Executables.sql("SELECT digest FROM ledger.periods WHERE period = '2033-04'", databaseURL: url)
@@ -99,6 +101,12 @@ struct ReconcileCommandTests {
             #expect(try String(contentsOf: reports.appendingPathComponent("subsidy-2033-04.json"), encoding: .utf8).contains(digest))
             #expect(try ctl("report", "--period", "2033-04", "--format", "html", "--lang", "en", "--out", reports.path).status == 0)
             #expect(try String(contentsOf: reports.appendingPathComponent("subsidy-2033-04.html"), encoding: .utf8).contains("subsidy settlement report"))
+            // The issuing bureau (LEDGER_ISSUER) heads the title block.
+            let issued = try Executables.run("ledgerctl", ["report", "--period", "2033-04", "--format", "html", "--out", reports.path],
+                                             environment: ["DATABASE_URL": url, "LEDGER_ISSUER": "某某区退役军人事务局"])
+            #expect(issued.status == 0, "\(issued.stderr)")
+            #expect(try String(contentsOf: reports.appendingPathComponent("subsidy-2033-04.html"), encoding: .utf8)
+                .contains("<div class=\"issuer\">某某区退役军人事务局</div>"))
             #expect(try ctl("report", "--period", "2033-05", "--format", "csv", "--out", reports.path).status == 1)
 
             // verify: intact, then broken after an entry is altered behind the triggers.

@@ -185,6 +185,17 @@ struct ReconciliationTests {
             #expect(report.anomalies[3].detail == "A at 2031-03-05 12:00, then B at 2031-03-05 12:20 (20 min apart)")
             #expect(report.anomalies[0].detail == "1 meal(s) 2031-03-20 to 2031-03-20; registry now: suspended, valid - to -")
             #expect(report.anomalies[1].detail == "4 meals on 2031-03-10, limit 3")
+            // The same findings as facts, for the report to word in its language.
+            #expect(report.anomalies.map(\.facts) == [
+                .cardNotValid(meals: 1, firstDay: "2031-03-20", lastDay: "2031-03-20",
+                              registry: RegisteredCard(status: "suspended", validFrom: nil, validUntil: nil)),
+                .overDailyLimit(day: "2031-03-10", meals: 4, limit: 3),
+                .repeatedAmount(meals: 5, grossFen: 1500),
+                .twoRestaurants(first: "A", firstAt: "2031-03-05 12:00", second: "B", secondAt: "2031-03-05 12:20", minutes: 20),
+            ])
+            #expect(report.breaks.last?.facts == .noStatement(meals: 7))
+            // CARD0001 ate at A and B: the restaurants' cardholders add up to 9, the people are 8.
+            #expect(report.distinctCardholders == 8)
 
             // The seal: recomputed in SQL, stored with the run and on the period.
             let seal = try db.query("""
@@ -204,7 +215,7 @@ struct ReconciliationTests {
             #expect(again.json() == report.json())
             #expect(again.html() == report.html() && again.breaksCSV() == report.breaksCSV())
             // The printed report tells readers how to check the seal with what they may call.
-            #expect(report.html(language: .en).contains("SELECT audit.verify_period('period') must return true"))
+            #expect(report.html(language: .en).contains("audit.verify_period('period')</code> must return true"))
             #expect(try db.query("SELECT count(*) FROM ledger.reconciliation_runs").single().onlyValue(as: Int.self) == 2)
 
             // An entry into the closed period is refused; the period row cannot be changed.

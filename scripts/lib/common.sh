@@ -95,10 +95,12 @@ ensure_tool() { # COMMAND [PACKAGE]
     command -v "$tool" >/dev/null 2>&1 || die "$tool is still missing after apt-get install $package"
 }
 
-# The commands the tests run beside PostgreSQL (TLS certificates and HTTPS probes), installed when missing.
+# The commands the tests run beside PostgreSQL (TLS certificates and HTTPS probes, the printed report's text by
+# page), installed when missing. The printed report's test installs Chromium through scripts/report-pdf.
 ensure_test_tools() {
     ensure_tool openssl
     ensure_tool curl
+    ensure_tool pdftotext poppler-utils
 }
 
 ensure_swift() {

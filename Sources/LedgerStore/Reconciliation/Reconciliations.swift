@@ -88,7 +88,7 @@ public enum Reconciliations {
         let seal = sealing ? work.add { try Self.seal(period: period, on: $0, logger: logger) } : nil
         let registry = work.add { try cardNotValidAnomalies(period: period, on: $0) }
         try work.run(exportedBy: db, on: helpers, prepare: { try tuneForMonth($0) })
-        let findings = Findings(merging: [try patterns.get(), try registry.get()])
+        let findings = try withFacts(Findings(merging: [try patterns.get(), try registry.get()]), settings: settings, on: db)
         let computed = try compute(period: period, statements: statements, settings: settings, totals: totals.get(),
                                    findings: findings, on: db)
         return Pass(computed: computed, seal: try seal?.get(), now: now)

@@ -70,6 +70,7 @@ extension Reconciliations {
         return Computed(report: SubsidyReport(
             period: p, closed: false, closedAt: nil, digest: nil, entries: entries, timeZone: settings.timeZone.identifier,
             dailyLimit: settings.dailyLimit.maxMeals,
-            restaurants: lines, breaks: breaks, anomalies: findings.anomalies, history: Array(history)), cardNumbers: findings.cardNumbers)
+            restaurants: lines, breaks: breaks, anomalies: findings.anomalies, history: Array(history),
+            distinctCardholders: totals.distinctCardholders), cardNumbers: findings.cardNumbers)
     }
 }

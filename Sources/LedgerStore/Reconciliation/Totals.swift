@@ -8,6 +8,14 @@ extension Reconciliations {
         struct Figures { var meals: Int64 = 0, voided: Int64 = 0, late: Int64 = 0, cardholders: Int64 = 0, gross: Int64 = 0, discount: Int64 = 0, payable: Int64 = 0 }
         var figures: [String: Figures] = [:]
         var splits: [String: [MealSplit]] = [:]
+        /// The cards with a meal of the period that no void of the period undid, counted once however many
+        /// restaurants they ate at.
+        var distinctCardholders: Int64 = 0
+    }
+
+    private struct DistinctCardholdersRow {
+        let cardholders: Int64
+        init(_ row: PostgresRow) throws { cardholders = try row.decode("cardholders") }
     }
 
     /// A row of the totals query: a restaurant's figures (`whole`), or those of one credential and category of it.
@@ -92,6 +100,8 @@ extension Reconciliations {
                     credential: credential, category: category, meals: row.kept, grossFen: row.gross, discountFen: row.discount))
             }
         }
+        totals.distinctCardholders = try DistinctCardholdersRow(db.query(
+            "SELECT count(DISTINCT card_no) AS cardholders FROM ledger.live_meals(\(p))").single()).cardholders
         return totals
     }
 }

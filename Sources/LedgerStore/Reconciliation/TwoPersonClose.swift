@@ -194,6 +194,45 @@ extension Reconciliations {
         return states
     }
 
+    private struct SignaturesRow: PostgresRowDecodable {
+        let preparedBy: String
+        let preparedByName: String?
+        let preparedAt: Date
+        let approvedBy: String?
+        let approvedByName: String?
+        let approvedAt: Date?
+
+        init(_ row: PostgresRow) throws {
+            preparedBy = try row.decode("prepared_by")
+            preparedByName = try row.decode("prepared_by_name", as: String?.self)
+            preparedAt = try row.decode("prepared_at")
+            approvedBy = try row.decode("approved_by", as: String?.self)
+            approvedByName = try row.decode("approved_by_name", as: String?.self)
+            approvedAt = try row.decode("approved_at", as: Date?.self)
+        }
+    }
+
+    /// Who prepared and who approved the close that `report` shows, for its signature block: of a closed period the
+    /// approved proposal, of an open one the pending proposal (no approver yet); nil when there is none (a month closed
+    /// under `single`, a dry run of a month not prepared). Times in `timeZone`.
+    public static func signatures(of report: SubsidyReport, timeZone: TimeZone, on db: PostgresConnection) throws -> CloseSignatures? {
+        try db.query("""
+            SELECT c.prepared_by::text AS prepared_by, preparer.full_name AS prepared_by_name, c.prepared_at,
+                   CASE WHEN c.state = 'approved' THEN c.decided_by::text END AS approved_by,
+                   approver.full_name AS approved_by_name, CASE WHEN c.state = 'approved' THEN c.decided_at END AS approved_at
+            FROM ledger.close_proposals c
+            LEFT JOIN ledger.staff preparer ON preparer.login = c.prepared_by
+            LEFT JOIN ledger.staff approver ON approver.login = c.decided_by AND c.state = 'approved'
+            WHERE c.period = \(report.period) AND c.state = \(report.closed ? "approved" : "pending")
+            """).first(SignaturesRow.self).map { row in
+                CloseSignatures(
+                    preparedBy: row.preparedBy, preparedByName: row.preparedByName,
+                    preparedAt: RFC3339.format(row.preparedAt, in: timeZone),
+                    approvedBy: row.approvedBy, approvedByName: row.approvedByName,
+                    approvedAt: row.approvedAt.map { RFC3339.format($0, in: timeZone) })
+            }
+    }
+
     /// The statements as the proposal stores them (JSON), or nil when none were given.
     private static func statementsJSON(_ statements: [String: [StatementLine]]?) throws -> String? {
         guard let statements else { return nil }
