@@ -13,7 +13,7 @@ extension Ledgerctl {
         struct Import: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Import cards from CSV, all or nothing.",
-                discussion: "Columns: \(Cards.importColumns.joined(separator: ",")). A header line is optional. Cards already registered are updated. Any bad row prints 'line N: reason' for every bad row, imports nothing and exits 1.")
+                discussion: "Columns: \(Cards.importColumns.joined(separator: ",")), and optionally \(Cards.certifiedOnColumn) (the holder's last survival certification, or empty). A header line is optional. Cards already registered are updated. Any bad row prints 'line N: reason' for every bad row, imports nothing and exits 1.")
             @Argument(help: "The CSV file.") var file: String
 
             func run() throws {
@@ -24,7 +24,9 @@ extension Ledgerctl {
                 } catch let error as CardImportError {
                     throw CommandSupport.refusedImport(error.problems)
                 }
-                let written = try CommandSupport.withDatabase { db, _ in try Cards.upsert(records, on: db) }
+                let written = try CommandSupport.withDatabase { db, configuration in
+                    try Cards.upsert(records, certificationCycleMonths: configuration.settings.certification.cycleMonths, on: db)
+                }
                 print("imported \(written) cards")
             }
         }

@@ -9,7 +9,8 @@ public struct Ledgerctl: ParsableCommand {
         discussion: "Reads DATABASE_URL (a libpq connection string or URI) or the PG* variables, and LEDGER_TZ.",
         version: "ledgerctl \(LedgerVersion.current)",
         subcommands: [Migrate.self, RestaurantCommand.self, TerminalCommand.self, CardsCommand.self, StandingOrdersCommand.self,
-                      AlertsCommand.self, DeliveriesCommand.self, Reconcile.self, CloseCommand.self, Verify.self, Report.self, StaffCommand.self])
+                      AlertsCommand.self, DeliveriesCommand.self, Reconcile.self, CloseCommand.self, Verify.self, Report.self, StaffCommand.self,
+                      CertificationsCommand.self])
 
     public init() {}
 }

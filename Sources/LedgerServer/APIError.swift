@@ -76,6 +76,11 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         case .unknownStatementRestaurant: (.notFound, "not_found", "statements")
         // Staff and close acts are not on the terminal API; were one to reach it, it is not the terminal's to do.
         case .refusedByRule: (.unprocessableContent, "not_eligible", nil)
+        case .invalid(.certification, _): (.badRequest, "validation_failed", "certification")
+        case .invalid(.noticeNote, _): (.badRequest, "validation_failed", "note")
+        case .noHomeVisit: (.unprocessableContent, "not_eligible", "certification")
+        case .unknownNotice: (.notFound, "not_found", "id")
+        case .noticeAcknowledged: (.conflict, "already_exists", nil)
         }
     }
 

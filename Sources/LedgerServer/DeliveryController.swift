@@ -43,7 +43,8 @@ struct DeliveryController {
                                      status: recorded.isReplay ? .ok : .created)
     }
 
-    /// Generates the day's deliveries from the restaurant's standing orders first, so they are listed too.
+    /// Generates the day's deliveries from the restaurant's standing orders first, so they are listed too; marks
+    /// those whose recipient is asked to certify that day.
     @Sendable func list(_ request: Request, context: LedgerRequestContext) async throws -> Response {
         let terminal = try context.requireTerminal()
         guard let text = request.uri.queryParameters["date"] else {
@@ -51,7 +52,10 @@ struct DeliveryController {
         }
         let day = try Field.checked("date") { try LocalDate(parsing: String(text)) }
         let deliveries = try await ledger.deliveries(on: day, by: terminal)
+        let due = try await ledger.certificationsDue(cards: Array(Set(deliveries.map(\.cardNumber))), on: day)
         let timeZone = ledger.settings.timeZone
-        return try JSONBody.response(DeliveryListResponse(deliveries: deliveries.map { DeliveryResponse($0, timeZone: timeZone) }))
+        return try JSONBody.response(DeliveryListResponse(deliveries: deliveries.map {
+            DeliveryListResponse.Item(delivery: DeliveryResponse($0, timeZone: timeZone), certificationDue: due[$0.cardNumber]?.description)
+        }))
     }
 }

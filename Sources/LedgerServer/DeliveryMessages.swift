@@ -35,6 +35,12 @@ struct DeliveryEventBody: Decodable {
     let at: String
     let wellness: String?
     let note: String?
+    let certification: CertificationBody?
+
+    /// `"certification": {"method": "home_visit"}`: the courier saw the holder in person.
+    struct CertificationBody: Decodable {
+        let method: String
+    }
 
     /// The longest note kept.
     static let noteLimit = 500
@@ -48,7 +54,13 @@ struct DeliveryEventBody: Decodable {
             status: try Field.vocabulary(DeliveryStatus.self, status, field: "status"),
             at: try Field.checked("at") { try RFC3339.parse(at) },
             wellness: try wellness.map { try Field.vocabulary(Wellness.self, $0, field: "wellness") },
-            note: note?.isEmpty == false ? note : nil)
+            note: note?.isEmpty == false ? note : nil,
+            certification: try certification.map { certification in
+                guard certification.method == CertificationMethod.homeVisit.rawValue else {
+                    throw APIError.validation("certification.method must be home_visit: a terminal certifies only by a home visit; '\(certification.method)' is not", field: "certification")
+                }
+                return CertificationMethod.homeVisit
+            })
     }
 }
 
@@ -108,7 +120,24 @@ struct DeliveryResponse: Encodable {
 
 /// `GET /v1/deliveries?date=`.
 struct DeliveryListResponse: Encodable {
-    let deliveries: [DeliveryResponse]
+    let deliveries: [Item]
+
+    /// A delivery as `DeliveryResponse` answers it, and `certification_due`: the recipient's survival certification
+    /// due date when they are asked to certify on the delivery's day (the courier should certify them), else null.
+    struct Item: Encodable {
+        let delivery: DeliveryResponse
+        let certificationDue: String?
+
+        enum CodingKeys: String, CodingKey {
+            case certificationDue = "certification_due"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try delivery.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(certificationDue, forKey: .certificationDue)
+        }
+    }
 }
 
 /// Checks of single request fields that report the field by name.

@@ -6,7 +6,8 @@ public import ServiceLifecycle
 
 /// Generates today's and tomorrow's deliveries from the standing orders when `ledgerd` starts and then every
 /// `interval` (10 minutes) until graceful shutdown, and sets the gauge `ledger_welfare_alerts_open` to the number of
-/// open welfare alerts each round.
+/// open welfare alerts each round. Each round also raises a notice for each person overdue for their survival
+/// certification who has none yet (once per person and due date) and sets the gauge `ledger_certifications_overdue`.
 ///
 /// Generation is idempotent (one delivery per standing order and day, however many daemons run), so a restart or a
 /// second daemon does no harm; days are reckoned in the programme's time zone by the ledger's clock. A round that
@@ -18,12 +19,16 @@ public struct DeliveryScheduler: Service {
         /// Deliveries created for today and tomorrow.
         public let created: Int
         public let openAlerts: Int
+        /// Certification notices raised this round, and people overdue for their certification today.
+        public let certificationNotices: Int
+        public let overdueCertifications: Int
     }
 
     let ledger: Ledger
     let logger: Logger
     let interval: Duration
     private let openAlerts = Gauge(label: "ledger_welfare_alerts_open")
+    private let overdueCertifications = Gauge(label: "ledger_certifications_overdue")
 
     public init(ledger: Ledger, logger: Logger, interval: Duration = .seconds(600)) {
         self.ledger = ledger
@@ -54,11 +59,20 @@ public struct DeliveryScheduler: Service {
             let created = try await ledger.generateDeliveries(on: today) + ledger.generateDeliveries(on: today.next)
             let open = try await ledger.openWelfareAlertCount()
             openAlerts.record(open)
+            let certifications = try await ledger.raiseCertificationNotices(on: today)
+            overdueCertifications.record(certifications.overdue)
             logger.log(level: created > 0 ? .info : .debug, "standing-order deliveries generated", metadata: [
                 "ledger.day": .stringConvertible(today), "ledger.created": .stringConvertible(created),
                 "ledger.open_alerts": .stringConvertible(open),
             ])
-            return Round(today: today, created: created, openAlerts: open)
+            if certifications.raised > 0 {
+                logger.info("certification notices raised", metadata: [
+                    "ledger.day": .stringConvertible(today), "ledger.raised": .stringConvertible(certifications.raised),
+                    "ledger.overdue": .stringConvertible(certifications.overdue),
+                ])
+            }
+            return Round(today: today, created: created, openAlerts: open, certificationNotices: certifications.raised,
+                         overdueCertifications: certifications.overdue)
         } catch is CancellationError {
             return nil
         } catch {

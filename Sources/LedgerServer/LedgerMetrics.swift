@@ -19,6 +19,8 @@ public enum LedgerMetrics {
         "ledger_db_pool_timeouts": "Times a request gave up waiting for a database connection since start",
         "ledger_db_pool_discarded_connections": "Database connections discarded as broken since start",
         "ledger_welfare_alerts_open": "Open welfare alerts, as of the delivery scheduler's last round",
+        "ledger_certifications_overdue":
+            "People overdue for their survival certification (past due plus LEDGER_CERT_GRACE_DAYS), as of the scheduler's last round",
         "ledger_http_connections_open": "Connections to the API open now",
         "ledger_http_connections_refused_total":
             "Connections closed on arrival because LEDGER_MAX_CONNECTIONS were open and none could make room",

@@ -156,6 +156,8 @@ struct CardCheckResponse: Encodable {
     let deliveryEligible: Bool
     let mealsToday: Int
     let dailyLimit: Int
+    /// Always present: the due date of a delivery-eligible holder's next survival certification, else null.
+    let certificationDue: String?
 
     enum CodingKeys: String, CodingKey {
         case category, status, eligible, reason, message
@@ -164,6 +166,7 @@ struct CardCheckResponse: Encodable {
         case deliveryEligible = "delivery_eligible"
         case mealsToday = "meals_today"
         case dailyLimit = "daily_limit"
+        case certificationDue = "certification_due"
     }
 
     init(_ check: CardCheck, rate: Int32) {
@@ -177,6 +180,22 @@ struct CardCheckResponse: Encodable {
         deliveryEligible = check.deliveryEligible
         mealsToday = check.mealsToday
         dailyLimit = check.dailyLimit
+        certificationDue = check.certificationDue?.description
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(cardNo, forKey: .cardNo)
+        try container.encode(category, forKey: .category)
+        try container.encode(status, forKey: .status)
+        try container.encode(eligible, forKey: .eligible)
+        try container.encodeIfPresent(reason, forKey: .reason)
+        try container.encodeIfPresent(message, forKey: .message)
+        try container.encode(rateBp, forKey: .rateBp)
+        try container.encode(deliveryEligible, forKey: .deliveryEligible)
+        try container.encode(mealsToday, forKey: .mealsToday)
+        try container.encode(dailyLimit, forKey: .dailyLimit)
+        try container.encode(certificationDue, forKey: .certificationDue)
     }
 }
 

@@ -9,6 +9,8 @@ public struct CardRecord: Sendable, Equatable {
     public let phone: String?
     public let address: String?
     public let community: String?
+    /// The holder's last survival certification as the import gave it (column `certified_on`), nil when not given.
+    public var certifiedOn: LocalDate? = nil
 }
 
 /// Why `cards import` imported nothing: every bad line, each as `line N: reason`.
@@ -24,38 +26,20 @@ public enum Cards {
         "card_no", "name", "category", "birth_date", "phone", "address", "community", "status", "valid_from", "valid_until",
     ]
 
+    /// The optional eleventh column of an import file: the holder's last survival certification.
+    public static let certifiedOnColumn = "certified_on"
+
     /// Reads and checks an import file. Throws `CardImportError` listing every bad line; returns the records otherwise.
     public static func parseImport(_ text: String) throws -> [CardRecord] {
-        let records: [CSVRecord]
-        do {
-            records = try CSVReader.records(text)
-        } catch let error as CSVError {
-            throw CardImportError(problems: [error.description])
-        }
-        var problems: [String] = []
-        var cards: [CardRecord] = []
-        var firstLineOf: [String: Int] = [:]
-        for record in records {
-            if record.line == records.first?.line, record.fields == importColumns { continue }
-            do {
-                let card = try parseRow(record.fields)
-                if let first = firstLineOf[card.card.number.value] {
-                    throw CardImportError(problems: ["the card number also appears on line \(first)"])
-                }
-                firstLineOf[card.card.number.value] = record.line
-                cards.append(card)
-            } catch let error as CardImportError {
-                problems.append("line \(record.line): \(error.problems.joined(separator: "; "))")
-            }
-        }
-        guard problems.isEmpty else { throw CardImportError(problems: problems) }
-        guard !cards.isEmpty else { throw CardImportError(problems: ["the file holds no cards"]) }
-        return cards
+        try ImportFile.rows(
+            text, headers: [importColumns, importColumns + [certifiedOnColumn]], nothing: "the file holds no cards",
+            key: \.card.number.value, duplicate: { "the card number also appears on line \($0)" }
+        ) { record in try parseRow(record.fields) }
     }
 
     static func parseRow(_ fields: [String]) throws -> CardRecord {
-        guard fields.count == importColumns.count else {
-            throw CardImportError(problems: ["expected \(importColumns.count) fields (\(importColumns.joined(separator: ","))), found \(fields.count)"])
+        guard fields.count == importColumns.count || fields.count == importColumns.count + 1 else {
+            throw CardImportError(problems: ["expected \(importColumns.count) fields (\(importColumns.joined(separator: ","))), or \(importColumns.count + 1) with \(certifiedOnColumn), found \(fields.count)"])
         }
         var problems = ImportRowProblems()
         func text(_ index: Int, _ column: String, length: ClosedRange<Int>) -> String? {
@@ -76,22 +60,28 @@ public enum Cards {
         }
         let validFrom = problems.optionalDate("valid_from", fields[8])
         let validUntil = problems.optionalDate("valid_until", fields[9])
+        let certifiedOn = fields.count > importColumns.count ? problems.optionalDate(certifiedOnColumn, fields[10]) : .some(nil)
         if let from = validFrom ?? nil, let until = validUntil ?? nil, from > until {
             problems.note("valid_until \(until) is before valid_from \(from)")
         }
         guard problems.list.isEmpty, let number, let name, let phone, let address, let community, let category, let status,
-              let birthDate, let validFrom, let validUntil
+              let birthDate, let validFrom, let validUntil, let certifiedOn
         else {
             throw CardImportError(problems: problems.list)
         }
         return CardRecord(
             card: Card(number: number, category: category, status: status, birthDate: birthDate,
                        validFrom: validFrom, validUntil: validUntil),
-            holderName: name, phone: phone.nilIfEmpty, address: address.nilIfEmpty, community: community.nilIfEmpty)
+            holderName: name, phone: phone.nilIfEmpty, address: address.nilIfEmpty, community: community.nilIfEmpty,
+            certifiedOn: certifiedOn)
     }
 
-    /// Inserts or updates every card in one transaction, through COPY; returns how many rows were written.
-    public static func upsert(_ cards: [CardRecord], on db: PostgresConnection) throws -> Int {
+    /// Inserts or updates every card in one transaction, through COPY; returns how many rows were written. A card's
+    /// `certifiedOn` is recorded as a certification of method `registry` unless it has one on that day or later, its
+    /// next due date `certificationCycleMonths` later (or its category's cycle, sql/0019).
+    public static func upsert(
+        _ cards: [CardRecord], certificationCycleMonths: Int = CertificationPolicy().cycleMonths, on db: PostgresConnection
+    ) throws -> Int {
         try db.transaction { db in
             try db.execute(script: """
                 CREATE TEMPORARY TABLE card_import (LIKE ledger.cards INCLUDING DEFAULTS) ON COMMIT DROP;
@@ -104,7 +94,7 @@ public enum Cards {
                      record.card.birthDate?.description, record.phone, record.address, record.community,
                      record.card.status.rawValue, record.card.validFrom?.description, record.card.validUntil?.description]
                 })
-            return try db.query("""
+            let written = try db.query("""
                 INSERT INTO ledger.cards (card_no, holder_name, category, birth_date, phone, address, community, status, valid_from, valid_until)
                 SELECT card_no, holder_name, category, birth_date, phone, address, community, status, valid_from, valid_until
                 FROM card_import
@@ -114,6 +104,10 @@ public enum Cards {
                     status = EXCLUDED.status, valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until,
                     updated_at = now()
                 """).affectedRows
+            try Certifications.recordRegistryDays(
+                cards.compactMap { record in record.certifiedOn.map { (card: record.card.number.value, day: $0) } },
+                cycleMonths: certificationCycleMonths, on: db)
+            return written
         }
     }
 

@@ -37,19 +37,26 @@ public struct DeliveryEventRequest: Sendable, Equatable {
     /// What the delivery person observed; required with `delivered` and `failed`, refused otherwise.
     public let wellness: Wellness?
     public let note: String?
+    /// A survival certification the event carries (`home_visit`: the courier saw the holder in person).
+    public let certification: CertificationMethod?
 
-    public init(id: UUID, deliveryID: UUID, status: DeliveryStatus, at: Date, wellness: Wellness?, note: String?) {
+    public init(id: UUID, deliveryID: UUID, status: DeliveryStatus, at: Date, wellness: Wellness?, note: String?,
+                certification: CertificationMethod? = nil) {
         self.id = id
         self.deliveryID = deliveryID
         self.status = status
         self.at = at
         self.wellness = wellness
         self.note = note
+        self.certification = certification
     }
 
+    /// An event without certification keeps the fingerprint it had before certifications existed, so that its
+    /// replays still match.
     func fingerprint(restaurantID: Int64) -> String {
-        ["delivery_event", String(restaurantID), deliveryID.uuidString.lowercased(), status.rawValue,
-         String(at.microsecondsSince1970), wellness?.rawValue ?? "-", note ?? "-"].joined(separator: "\n")
+        (["delivery_event", String(restaurantID), deliveryID.uuidString.lowercased(), status.rawValue,
+          String(at.microsecondsSince1970), wellness?.rawValue ?? "-", note ?? "-"]
+         + (certification.map { ["certification", $0.rawValue] } ?? [])).joined(separator: "\n")
     }
 }
 
@@ -172,6 +179,10 @@ public enum Deliveries {
                                                   raisedAlert: nil))
         }
 
+        if request.certification != nil,
+           !CertificationPolicy.homeVisitAllowed(status: request.status, wellness: request.wellness) {
+            throw LedgerRefusal.noHomeVisit(status: request.status, wellness: request.wellness)
+        }
         let current = locked.status
         do {
             _ = try DeliveryTransition.apply(from: current, to: request.status, wellness: request.wellness)
@@ -201,6 +212,11 @@ public enum Deliveries {
             throw RaceLost()
         }
 
+        if request.certification != nil {
+            try Certifications.recordHomeVisit(
+                eventID: request.id, card: locked.cardNumber, on: LocalDate.containing(request.at, in: settings.timeZone),
+                by: terminal, policy: settings.certification, on: db)
+        }
         var alert: RaisedWelfareAlert?
         if request.wellness != nil {
             alert = try WelfareAlerts.judge(card: CardNumber(locked.cardNumber), after: request.id, on: db)

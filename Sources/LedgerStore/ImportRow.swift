@@ -31,3 +31,40 @@ struct ImportRowProblems {
         list.append(problem)
     }
 }
+
+/// The all-or-nothing reading of an import file that `cards import` and `certifications import` share.
+enum ImportFile {
+    /// Reads `text` as CSV, skipping a first line equal to one of `headers`, and parses each record with `row`. A row
+    /// whose `key` repeats an earlier row's is bad too, as `duplicate(first line)` says. Throws `CardImportError`
+    /// listing every bad line as `line N: reason`, or `nothing` when no row is left; returns the rows otherwise.
+    static func rows<Row>(
+        _ text: String, headers: [[String]], nothing: String, key: (Row) -> String, duplicate: (Int) -> String,
+        _ row: (CSVRecord) throws -> Row
+    ) throws -> [Row] {
+        let records: [CSVRecord]
+        do {
+            records = try CSVReader.records(text)
+        } catch let error as CSVError {
+            throw CardImportError(problems: [error.description])
+        }
+        var problems: [String] = []
+        var rows: [Row] = []
+        var firstLineOf: [String: Int] = [:]
+        for record in records {
+            if record.line == records.first?.line, headers.contains(record.fields) { continue }
+            do {
+                let parsed = try row(record)
+                if let first = firstLineOf[key(parsed)] {
+                    throw CardImportError(problems: [duplicate(first)])
+                }
+                firstLineOf[key(parsed)] = record.line
+                rows.append(parsed)
+            } catch let error as CardImportError {
+                problems.append("line \(record.line): \(error.problems.joined(separator: "; "))")
+            }
+        }
+        guard problems.isEmpty else { throw CardImportError(problems: problems) }
+        guard !rows.isEmpty else { throw CardImportError(problems: [nothing]) }
+        return rows
+    }
+}

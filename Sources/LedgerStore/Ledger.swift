@@ -249,6 +249,26 @@ public struct Ledger: Sendable {
         try await translatingErrors { try await pool.withConnection { db in try WelfareAlerts.openCount(on: db) } }
     }
 
+    /// Of these cards, those asked to certify on `day` (their window is open), with their due dates.
+    public func certificationsDue(cards: [String], on day: LocalDate) async throws -> [String: LocalDate] {
+        let policy = settings.certification
+        return try await translatingErrors {
+            try await pool.withConnection { db in try Certifications.dueAmong(cards: cards, on: day, policy: policy, on: db) }
+        }
+    }
+
+    /// Raises a notice for each person overdue on `day` who has none yet (once per person and due date); returns how
+    /// many were raised and how many people are overdue.
+    public func raiseCertificationNotices(on day: LocalDate) async throws -> (raised: Int, overdue: Int) {
+        let policy = settings.certification
+        return try await translatingErrors {
+            try await pool.transaction { db in
+                (try Certifications.raiseOverdueNotices(on: day, policy: policy, on: db),
+                 try Certifications.overdueCount(on: day, policy: policy, on: db))
+            }
+        }
+    }
+
     /// Runs a write again when another transaction wrote the same id or closed the period first; the second
     /// attempt sees what the first could not and answers as a replay, a conflict or a late booking. A value the
     /// database refuses is answered `validation_failed`: sending it again would not help.

@@ -12,6 +12,10 @@ import LedgerCore
 /// | `LEDGER_MAX_CLOCK_SKEW_SECONDS` | 300 |
 /// | `LEDGER_PROGRAMME_START` | 2023-01-01: no entry or delivery may claim an earlier local day |
 /// | `LEDGER_DELIVERY_MIN_AGE` | 80 |
+/// | `LEDGER_CERT_CYCLE_MONTHS` | 12 months from a survival certification to the next due date |
+/// | `LEDGER_CERT_WINDOW_DAYS`, `LEDGER_CERT_EARLY_DAYS`, `LEDGER_CERT_EARLY_AGE` | asked 30 days before due, 60 from age 80 |
+/// | `LEDGER_CERT_GRACE_DAYS` | 30 days after due before a person is overdue |
+/// | `LEDGER_CERT_SAMPLE_BP` | 500: the share of home visits drawn for a check by phone |
 /// | `LEDGER_POOL_SIZE` | 8 database connections |
 /// | `LEDGER_MEAL_GROUPS` | 1 transaction of meals at a time; meals that arrive meanwhile are committed together |
 /// | `LEDGER_ISSUER` | unset: the printed report names no issuing bureau |
@@ -46,6 +50,13 @@ public struct LedgerConfiguration: Sendable {
                 booking: booking,
                 dailyLimit: DailyLimit(maxMeals: try reader.integer("LEDGER_DAILY_LIMIT", default: 3, range: 1...10_000)),
                 deliveryMinimumAge: try reader.integer("LEDGER_DELIVERY_MIN_AGE", default: 80, range: 0...150),
+                certification: CertificationPolicy(
+                    cycleMonths: try reader.integer("LEDGER_CERT_CYCLE_MONTHS", default: 12, range: 1...120),
+                    windowDays: try reader.integer("LEDGER_CERT_WINDOW_DAYS", default: 30, range: 0...366),
+                    earlyDays: try reader.integer("LEDGER_CERT_EARLY_DAYS", default: 60, range: 0...366),
+                    earlyAge: try reader.integer("LEDGER_CERT_EARLY_AGE", default: 80, range: 0...150),
+                    graceDays: try reader.integer("LEDGER_CERT_GRACE_DAYS", default: 30, range: 0...366),
+                    sampleBasisPoints: try reader.integer("LEDGER_CERT_SAMPLE_BP", default: 500, range: 0...10_000)),
                 issuer: reader.string("LEDGER_ISSUER")),
             poolSize: try reader.integer("LEDGER_POOL_SIZE", default: 8, range: 1...200),
             mealGroupsInFlight: try reader.integer("LEDGER_MEAL_GROUPS", default: 1, range: 1...200))

@@ -75,6 +75,12 @@ public enum LedgerRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     /// An act on staff or on a month's close that a rule the database holds refused (sql/0017, SQLSTATE LD003).
     /// The rule's own message says what went wrong and what to do.
     case refusedByRule(String)
+    /// A home-visit certification with an event that did not see the holder in person (`failed`, or `not_home`).
+    case noHomeVisit(status: DeliveryStatus, wellness: Wellness?)
+    /// A certification notice id that does not exist.
+    case unknownNotice(Int64)
+    /// A second acknowledgement of a certification notice; `at` is RFC 3339 in the programme's time zone.
+    case noticeAcknowledged(Int64, at: String, by: String, note: String)
 
     /// The part of a request a refusal is about, by what it means rather than how a request spells it.
     public enum Input: Sendable, Equatable, CaseIterable {
@@ -94,6 +100,10 @@ public enum LedgerRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         case lastDay
         /// The day a standing order is ended on.
         case endDay
+        /// A survival certification: its method, day, proxy or reference.
+        case certification
+        /// The note of a certification notice's acknowledgement.
+        case noticeNote
     }
 
     /// A time a terminal's request claims, checked against the server's clock and the programme's start.
@@ -183,6 +193,12 @@ public enum LedgerRefusal: Error, Sendable, Equatable, CustomStringConvertible {
             "statement \(code).csv: no restaurant has the code \(code)"
         case .refusedByRule(let message):
             message
+        case .noHomeVisit(let status, let wellness):
+            "a home visit certifies only a delivery that saw the holder in person: this event is \(status.rawValue)\(wellness.map { " with wellness \($0.rawValue)" } ?? ""); send it without certification"
+        case .unknownNotice(let id):
+            "there is no certification notice \(id): 'ledgerctl certifications notices' shows the open ones"
+        case .noticeAcknowledged(let id, let at, let who, let note):
+            "certification notice \(id) was already acknowledged at \(at) by \(who) (note: \(note)); nothing was changed"
         }
     }
 

@@ -9,13 +9,17 @@ public struct LedgerSettings: Sendable {
     public var dailyLimit: DailyLimit
     /// The age from which a veteran gets free delivery.
     public var deliveryMinimumAge: Int
+    /// Survival certification: the cycle, the windows, the grace days and the sample share.
+    public var certification: CertificationPolicy
     /// The issuing bureau named in the printed report's title block; nil leaves it out.
     public var issuer: String?
 
-    public init(booking: BookingPolicy, dailyLimit: DailyLimit = DailyLimit(), deliveryMinimumAge: Int = 80, issuer: String? = nil) {
+    public init(booking: BookingPolicy, dailyLimit: DailyLimit = DailyLimit(), deliveryMinimumAge: Int = 80,
+                certification: CertificationPolicy = CertificationPolicy(), issuer: String? = nil) {
         self.booking = booking
         self.dailyLimit = dailyLimit
         self.deliveryMinimumAge = deliveryMinimumAge
+        self.certification = certification
         self.issuer = issuer
     }
 

@@ -79,6 +79,9 @@ public struct CardCheck: Sendable, Equatable {
     public let deliveryEligible: Bool
     public let mealsToday: Int
     public let dailyLimit: Int
+    /// The holder's next survival certification due date, for a delivery-eligible card with a certification
+    /// history; nil otherwise.
+    public let certificationDue: LocalDate?
 }
 
 /// Recording meals and voids: business rules 1 to 5 of docs/rules.md, applied inside one transaction each.
@@ -134,7 +137,8 @@ enum Meals {
         // The card's meals of the day are counted as ledger.meal_contexts counts them (sql/0016).
         guard let row = try db.query("""
             SELECT c.card_no, c.category, c.status, c.birth_date::text, c.valid_from::text, c.valid_until::text,
-                   ledger.card_meals_on_day(c.card_no, \(today.description)::date) AS count
+                   ledger.card_meals_on_day(c.card_no, \(today.description)::date) AS count,
+                   (SELECT s.next_due FROM ledger.certification_status s WHERE s.card_no = c.card_no) AS certification_due
             FROM ledger.cards c WHERE c.card_no = \(number.value)
             """).first
         else {
@@ -148,10 +152,11 @@ enum Meals {
         } else if !settings.dailyLimit.allows(mealsSoFar: mealsToday) {
             refusal = .cardAtDailyLimit(mealsToday: mealsToday, limit: settings.dailyLimit.maxMeals)
         }
+        let deliveryEligible = Eligibility.delivery(card: card, on: today, minimumAge: settings.deliveryMinimumAge).isEligible
         return CardCheck(
-            card: card, refusal: refusal,
-            deliveryEligible: Eligibility.delivery(card: card, on: today, minimumAge: settings.deliveryMinimumAge).isEligible,
-            mealsToday: mealsToday, dailyLimit: settings.dailyLimit.maxMeals)
+            card: card, refusal: refusal, deliveryEligible: deliveryEligible,
+            mealsToday: mealsToday, dailyLimit: settings.dailyLimit.maxMeals,
+            certificationDue: deliveryEligible ? try row.decode("certification_due", as: LocalDate?.self) : nil)
     }
 
     /// Applies a booking decision made with the `closed` periods.

@@ -69,6 +69,11 @@ struct RefusalAnswerTests {
             (.missingReconciliationRun(try Period(parsing: "2031-05")), (.notFound, "not_found", nil)),
             (.unknownStatementRestaurant(code: "R9"), (.notFound, "not_found", "statements")),
             (.refusedByRule("r"), (.unprocessableContent, "not_eligible", nil)),
+            (.invalid(.certification, reason: "r"), (.badRequest, "validation_failed", "certification")),
+            (.invalid(.noticeNote, reason: "r"), (.badRequest, "validation_failed", "note")),
+            (.noHomeVisit(status: .failed, wellness: .notHome), (.unprocessableContent, "not_eligible", "certification")),
+            (.unknownNotice(4), (.notFound, "not_found", "id")),
+            (.noticeAcknowledged(4, at: "2031-05-04T10:00:00+08:00", by: "clerk", note: "called"), (.conflict, "already_exists", nil)),
         ]
     }
 

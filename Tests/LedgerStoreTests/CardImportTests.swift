@@ -26,7 +26,7 @@ struct CardImportTests {
             "line 5: birth_date: '1941-02-30' is not a calendar date: write a date as YYYY-MM-DD, for example 2024-03-31",
             "line 6: valid_until 2027-01-01 is before valid_from 2028-01-01",
             "line 7: the card number also appears on line 2",
-            "line 8: expected 10 fields (card_no,name,category,birth_date,phone,address,community,status,valid_from,valid_until), found 3",
+            "line 8: expected 10 fields (card_no,name,category,birth_date,phone,address,community,status,valid_from,valid_until), or 11 with certified_on, found 3",
         ])) {
             try Cards.parseImport(csv)
         }
