@@ -164,3 +164,6 @@ GRANT EXECUTE ON FUNCTION ledger.certification_next_due(date, integer),
     ledger.certification_asked_from(date, date, date, integer, integer, integer),
     ledger.certification_overdue(date, date, integer), ledger.certification_sampled(uuid, integer),
     ledger.certification_cycle_months(text, integer) TO ledger_app, ledger_clerk;
+-- Approvers: the month's report counts home visits and the overdue, and the approval computes it again.
+GRANT SELECT ON ledger.certifications TO ledger_approver;
+GRANT EXECUTE ON FUNCTION ledger.certification_overdue(date, date, integer) TO ledger_approver;

@@ -64,6 +64,13 @@ struct ReportText {
     var card: String { t("证号尾号", "Card") }
     var anomalyNote: String { t("异常规则：同一证件30分钟内在两家餐厅就餐；单日就餐超过限额；就餐日证件无效（按结算时的证件库判断，证件库不保留历史）；同一证件同一金额当月出现5次及以上。",
                                 "Rules: the same card at two restaurants within 30 minutes; more meals in a local day than the limit; card not valid on the meal's day (judged on the registry as it stands at reconciliation, which keeps no history); the same card with the same gross amount 5 times or more in the month.") }
+    var certification: String { t("生存认证", "Survival certification") }
+    var homeVisits: String { t("上门认证次数", "Home-visit certifications") }
+    var noHomeVisits: String { t("本月无送餐上门认证。", "No certification at a home visit this month.") }
+    func overdueAtMonthEnd(_ people: Int64, month period: String) -> String {
+        t("截至\(month(period))末，逾期未认证 \(people) 人；上门认证由送餐员在送达时记录。",
+          "At the end of \(month(period)), \(people) people were overdue; couriers record home-visit certifications at delivery.")
+    }
     var seal: String { t("封存", "Seal") }
     var entries: String { t("记录条数", "Entries") }
     var closedAt: String { t("结账时间", "Closed at") }

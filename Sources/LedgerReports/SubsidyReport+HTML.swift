@@ -38,6 +38,7 @@ extension SubsidyReport {
         h += restaurantsSection(text)
         h += breaksSection(text)
         h += anomaliesSection(text)
+        h += certificationSection(text)
         h += sealSection(text)
         h += signatureSection(text, signatures: signatures)
         h += "</body>\n</html>\n"
@@ -142,6 +143,25 @@ extension SubsidyReport {
         return h
     }
 
+    /// Home-visit certifications per restaurant and the people overdue at the month's end; nothing for a report
+    /// stored before they were kept.
+    private func certificationSection(_ text: ReportText) -> String {
+        guard let certifications else { return "" }
+        var h = "<section class=\"keep\">\n<h2>\(esc(text.certification))</h2>\n"
+        h += "<p>\(esc(text.overdueAtMonthEnd(certifications.overdueAtMonthEnd, month: period)))</p>\n"
+        if certifications.homeVisits.isEmpty {
+            h += "<p>\(esc(text.noHomeVisits))</p>\n"
+        } else {
+            let names = restaurantNames
+            h += "<table>\n<thead><tr><th>\(esc(text.restaurant))</th><th>\(esc(text.homeVisits))</th></tr></thead>\n<tbody>\n"
+            for line in certifications.homeVisits {
+                h += "<tr><td>\(esc(line.restaurant)) \(esc(names[line.restaurant] ?? ""))</td>" + num(line.count) + "</tr>\n"
+            }
+            h += "</tbody>\n</table>\n"
+        }
+        return h + "</section>\n"
+    }
+
     private func breaksSection(_ text: ReportText) -> String {
         var h = "<section>\n<h2>\(esc(text.counted(text.breaks, breaks.count)))</h2>\n"
         guard !breaks.isEmpty else { return h + "<p>\(esc(text.none))</p>\n</section>\n" }
@@ -162,7 +182,7 @@ extension SubsidyReport {
                 text.word(kind.rawValue) + text.colon + String(anomalies.filter { $0.kind == kind }.count)
             }
             h += "<p>\(esc(counts.joined(separator: text.listSeparator)))</p>\n"
-            let names = Dictionary(restaurants.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let names = restaurantNames
             let rows = anomalies.prefix(Self.htmlListLimit).map { a in
                 var ids = a.entryIDs.prefix(3).map(entryID).joined(separator: "<br>")
                 if a.entryIDs.count > 3 { ids += "<br>+\(a.entryIDs.count - 3)" }
@@ -221,6 +241,11 @@ extension SubsidyReport {
     /// An English sentence stored before reports kept the facts: shown as it is, marked as the original.
     private func original(_ detail: String, _ text: ReportText) -> String {
         "\(esc(text.originalDetail))<span lang=\"en\">\(esc(detail))</span>"
+    }
+
+    /// Each restaurant's name by its code.
+    private var restaurantNames: [String: String] {
+        Dictionary(restaurants.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
     }
 
     private func num(_ value: Int64) -> String { "<td class=\"n\">\(value)</td>" }

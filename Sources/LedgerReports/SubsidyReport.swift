@@ -102,6 +102,30 @@ public struct PeriodTotals: Sendable, Hashable, Codable {
     }
 }
 
+/// Survival certification in the month (business rule 10), for the report's short section.
+public struct CertificationSummary: Sendable, Hashable, Codable {
+    /// Home-visit certifications made in the month, per restaurant code (restaurants without any left out).
+    public let homeVisits: [RestaurantCount]
+    /// People overdue on the month's last day.
+    public let overdueAtMonthEnd: Int64
+
+    /// A count for one restaurant.
+    public struct RestaurantCount: Sendable, Hashable, Codable {
+        public let restaurant: String
+        public let count: Int64
+
+        public init(restaurant: String, count: Int64) {
+            self.restaurant = restaurant
+            self.count = count
+        }
+    }
+
+    public init(homeVisits: [RestaurantCount], overdueAtMonthEnd: Int64) {
+        self.homeVisits = homeVisits
+        self.overdueAtMonthEnd = overdueAtMonthEnd
+    }
+}
+
 /// Everything a reconciliation found: what is stored with the run and what every report is rendered from, so that
 /// a closed period's reports are the same bytes whenever they are written.
 public struct SubsidyReport: Sendable, Hashable, Codable {
@@ -124,11 +148,13 @@ public struct SubsidyReport: Sendable, Hashable, Codable {
     /// The people who ate in the period, each counted once however many restaurants they ate at (the restaurants'
     /// `cardholders` summed count a person at each); nil in reports stored before it was kept.
     public let distinctCardholders: Int64?
+    /// Survival certification in the month; nil in reports stored before it was kept.
+    public let certifications: CertificationSummary?
 
     public init(
         period: String, closed: Bool, closedAt: String?, digest: String?, entries: Int64, timeZone: String, dailyLimit: Int,
         restaurants: [RestaurantLine], breaks: [ReconciliationBreak], anomalies: [Anomaly], history: [PeriodTotals],
-        distinctCardholders: Int64? = nil
+        distinctCardholders: Int64? = nil, certifications: CertificationSummary? = nil
     ) {
         self.period = period
         self.closed = closed
@@ -142,13 +168,14 @@ public struct SubsidyReport: Sendable, Hashable, Codable {
         self.anomalies = anomalies
         self.history = history
         self.distinctCardholders = distinctCardholders
+        self.certifications = certifications
     }
 
     /// The same findings, as the report of a closed period with its seal.
     public func sealed(closedAt: String, digest: String) -> SubsidyReport {
         SubsidyReport(period: period, closed: true, closedAt: closedAt, digest: digest, entries: entries, timeZone: timeZone,
                       dailyLimit: dailyLimit, restaurants: restaurants, breaks: breaks, anomalies: anomalies, history: history,
-                      distinctCardholders: distinctCardholders)
+                      distinctCardholders: distinctCardholders, certifications: certifications)
     }
 
     /// The sum of every restaurant's line.

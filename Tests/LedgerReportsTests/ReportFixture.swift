@@ -21,7 +21,12 @@ enum ReportFixture {
     }
 
     /// The month's report, open (a draft) unless `closed`; `history` false makes it the first month closed.
-    static func report(closed: Bool, history: Bool = true, distinct: Int64? = 97) -> SubsidyReport {
+    /// The month's survival certification: home visits at two restaurants, three people overdue.
+    static let certifications = CertificationSummary(
+        homeVisits: [.init(restaurant: "R01", count: 12), .init(restaurant: "R03", count: 4)], overdueAtMonthEnd: 3)
+
+    static func report(closed: Bool, history: Bool = true, distinct: Int64? = 97,
+                       certifications: CertificationSummary? = certifications) -> SubsidyReport {
         let terms = try! SubsidyTerms(effectiveFrom: try! LocalDate(parsing: "2026-01-01"), discountShareBP: 5000, deliveryFeeFen: 300,
                                  monthlyCapFen: 50_000)
         let restaurants = zip(codes, names).enumerated().map { i, pair in
@@ -64,7 +69,7 @@ enum ReportFixture {
                                  PeriodTotals(period: "2026-10", discountFen: 1_350_000, subsidyFen: 640_000)] : []
         let open = SubsidyReport(period: period, closed: false, closedAt: nil, digest: nil, entries: 1300, timeZone: "Asia/Shanghai",
                                  dailyLimit: 3, restaurants: restaurants, breaks: breaks, anomalies: anomalies, history: earlier,
-                                 distinctCardholders: distinct)
+                                 distinctCardholders: distinct, certifications: certifications)
         return closed ? open.sealed(closedAt: closedAt, digest: digest) : open
     }
 }

@@ -128,6 +128,22 @@ struct ReportHTMLTests {
         #expect(old.contains("<td class=\"n\">203</td>") && old.contains("同一人在两家餐厅就餐计两次"))
     }
 
+    @Test("survival certification: home visits per restaurant and the people overdue at the month's end; none in an older report")
+    func certificationSection() throws {
+        let zh = ReportFixture.report(closed: true).html()
+        #expect(zh.contains("<h2>生存认证</h2>"))
+        #expect(zh.contains("截至2026年11月末，逾期未认证 3 人"))
+        #expect(zh.contains("<tr><td>R01 \(ReportFixture.names[0])</td><td class=\"n\">12</td></tr>"))
+        #expect(zh.contains("<tr><td>R03 \(ReportFixture.names[2])</td><td class=\"n\">4</td></tr>"))
+        let en = ReportFixture.report(closed: true).html(language: .en)
+        #expect(en.contains("<h2>Survival certification</h2>") && en.contains("3 people were overdue"))
+        let none = ReportFixture.report(closed: true, certifications: CertificationSummary(homeVisits: [], overdueAtMonthEnd: 0)).html()
+        #expect(none.contains("本月无送餐上门认证。") && none.contains("逾期未认证 0 人"))
+        let older = ReportFixture.report(closed: true, certifications: nil)
+        #expect(!older.html().contains("生存认证"))
+        #expect(!older.json().contains("certifications"))
+    }
+
     @Test("the stored JSON of a report closed before facts were kept still decodes and renders; new fields encode only when set")
     func storedJSON() throws {
         let json = """

@@ -76,6 +76,8 @@ struct TwoPersonCloseTests {
                     #expect(proposal.digest.count == 64)
                     #expect(try proposal.preparedBy == Self.login(of: clerk))
                     #expect(!proposal.report.closed && proposal.report.entries == 2)
+                    // The clerk's and then the approver's login read the month's certification figures too.
+                    #expect(proposal.report.certifications == CertificationSummary(homeVisits: [], overdueAtMonthEnd: 0))
                     let closed = try Self.approveForReal(approver, digest: proposal.digest)
                     #expect(try Self.status(fixture) == "closed")
                     #expect(closed.closed && closed.restaurants == proposal.report.restaurants)

@@ -25,6 +25,14 @@ extension Reconciliations {
         init(_ row: PostgresRow) throws { entries = try row.decode("entries") }
     }
 
+    /// The month's survival certification for the report: home visits per restaurant, the people overdue at its end.
+    private static func certificationSummary(period: Period, settings: LedgerSettings, on db: PostgresConnection) throws -> CertificationSummary {
+        let figures = try Certifications.figures(period: period, policy: settings.certification, on: db)
+        return CertificationSummary(
+            homeVisits: figures.homeVisitsByRestaurant.map { .init(restaurant: $0.restaurantCode, count: Int64($0.count)) },
+            overdueAtMonthEnd: Int64(figures.overdueAtMonthEnd))
+    }
+
     /// The report from the totals and anomalies: the statements matched against the ledger (step 3), deliveries,
     /// subsidies (step 5) and the months compared.
     static func compute(
@@ -71,6 +79,7 @@ extension Reconciliations {
             period: p, closed: false, closedAt: nil, digest: nil, entries: entries, timeZone: settings.timeZone.identifier,
             dailyLimit: settings.dailyLimit.maxMeals,
             restaurants: lines, breaks: breaks, anomalies: findings.anomalies, history: Array(history),
-            distinctCardholders: totals.distinctCardholders), cardNumbers: findings.cardNumbers)
+            distinctCardholders: totals.distinctCardholders, certifications: try certificationSummary(period: period, settings: settings, on: db)),
+            cardNumbers: findings.cardNumbers)
     }
 }

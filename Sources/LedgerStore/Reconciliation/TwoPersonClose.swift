@@ -251,6 +251,7 @@ extension Reconciliations {
         if proposed.breaks != now.breaks { parts.append("the statement breaks") }
         if proposed.anomalies != now.anomalies { parts.append("the anomalies") }
         if proposed.history != now.history { parts.append("the earlier months compared") }
+        if proposed.certifications != now.certifications { parts.append("the survival certification figures") }
         if parts.isEmpty { parts.append("the report") }
         return parts
     }
