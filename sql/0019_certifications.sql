@@ -38,19 +38,28 @@ CREATE TABLE ledger.certifications (
 CREATE INDEX certifications_latest ON ledger.certifications (card_no, certified_on DESC, recorded_at DESC);
 CREATE INDEX certifications_by_day ON ledger.certifications (certified_on);
 
--- Append-only, for everyone: the trigger function of 0015, taught the table's name.
-CREATE OR REPLACE FUNCTION ledger.refuse_change_of_final_rows() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    instead text := CASE TG_TABLE_NAME
-        WHEN 'entries' THEN 'undo a meal with a void entry'
-        WHEN 'delivery_events' THEN 'record a new event of the delivery instead'
-        WHEN 'seal_lines' THEN 'seal lines follow their entries, which never change either'
-        WHEN 'secrets' THEN 'the seal key is made once; a new key would break every seal'
-        WHEN 'certifications' THEN 'record a new certification instead (ledgerctl certifications record)'
-        ELSE 'the records of a closed period never change'
-    END;
+-- What the refusal of a change to each append-only table tells the person to do instead. The trigger function of 0015
+-- reads it from here from now on, so that a new append-only table adds a row instead of redefining the function.
+CREATE TABLE ledger.append_only_advice (
+    table_name  name PRIMARY KEY,
+    advice      text NOT NULL CHECK (advice <> '')
+);
+INSERT INTO ledger.append_only_advice (table_name, advice) VALUES
+    ('entries', 'undo a meal with a void entry'),
+    ('delivery_events', 'record a new event of the delivery instead'),
+    ('seal_lines', 'seal lines follow their entries, which never change either'),
+    ('secrets', 'the seal key is made once; a new key would break every seal'),
+    ('certifications', 'record a new certification instead (ledgerctl certifications record)');
+REVOKE ALL ON ledger.append_only_advice FROM PUBLIC;
+
+-- Append-only, for everyone: the message names the table and says what to do instead (a closed period's records
+-- have no row: they never change). SECURITY DEFINER to read the advice whoever's change it refuses.
+CREATE OR REPLACE FUNCTION ledger.refuse_change_of_final_rows() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger AS $$
 BEGIN
-    RAISE EXCEPTION '%.% is append-only: % refused; %', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP, instead
+    RAISE EXCEPTION '%.% is append-only: % refused; %', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP,
+        coalesce((SELECT a.advice FROM ledger.append_only_advice a WHERE a.table_name = TG_TABLE_NAME),
+                 'the records of a closed period never change')
         USING ERRCODE = 'restrict_violation';
 END $$;
 REVOKE ALL ON FUNCTION ledger.refuse_change_of_final_rows() FROM PUBLIC;

@@ -28,24 +28,10 @@ CREATE TABLE ledger.card_status_changes (
 );
 CREATE INDEX card_status_changes_card ON ledger.card_status_changes (card_no, changed_at);
 
--- Append-only, as every final table (sql/0015): the shared trigger function learns what to say for these two, and
--- keeps what 0019 taught it for certifications.
-CREATE OR REPLACE FUNCTION ledger.refuse_change_of_final_rows() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    instead text := CASE TG_TABLE_NAME
-        WHEN 'entries' THEN 'undo a meal with a void entry'
-        WHEN 'delivery_events' THEN 'record a new event of the delivery instead'
-        WHEN 'seal_lines' THEN 'seal lines follow their entries, which never change either'
-        WHEN 'secrets' THEN 'the seal key is made once; a new key would break every seal'
-        WHEN 'certifications' THEN 'record a new certification instead (ledgerctl certifications record)'
-        WHEN 'welfare_followups' THEN 'record a new follow-up step instead'
-        WHEN 'card_status_changes' THEN 'suspend or reactivate the card again instead'
-        ELSE 'the records of a closed period never change'
-    END;
-BEGIN
-    RAISE EXCEPTION '%.% is append-only: % refused; %', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP, instead
-        USING ERRCODE = 'restrict_violation';
-END $$;
+-- Append-only, as every final table (sql/0015), with what to do instead (sql/0019's advice).
+INSERT INTO ledger.append_only_advice (table_name, advice) VALUES
+    ('welfare_followups', 'record a new follow-up step instead'),
+    ('card_status_changes', 'suspend or reactivate the card again instead');
 CREATE TRIGGER welfare_followups_append_only BEFORE UPDATE OR DELETE ON ledger.welfare_followups
     FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
 CREATE TRIGGER welfare_followups_no_truncate BEFORE TRUNCATE ON ledger.welfare_followups
