@@ -147,15 +147,15 @@ public struct LedgerMealLine: Sendable, Hashable {
 
 /// Matching a statement against the ledger by entry id.
 public enum StatementMatch {
-    /// The breaks of one restaurant, in a fixed order: statement lines in file order (duplicates, missing in the
-    /// ledger, mismatches), then the ledger's meals missing from the statement in id order. `statement` nil means
-    /// the restaurant sent none: one `no_statement` break.
     /// The break of a restaurant that sent no statement for a period in which it has `meals` meals.
     public static func noStatement(restaurant: String, meals: Int64) -> ReconciliationBreak {
         ReconciliationBreak(restaurant: restaurant, kind: .noStatement, entryID: nil,
                             detail: "no statement \(restaurant).csv; \(meals) meals unmatched", facts: .noStatement(meals: meals))
     }
 
+    /// The breaks of one restaurant, in a fixed order: statement lines in file order (duplicates, missing in the
+    /// ledger, mismatches), then the ledger's meals missing from the statement in id order. `statement` nil means
+    /// the restaurant sent none: one `no_statement` break.
     public static func breaks(restaurant: String, ledger: [LedgerMealLine], statement: [StatementLine]?) -> [ReconciliationBreak] {
         guard let statement else { return [noStatement(restaurant: restaurant, meals: Int64(ledger.count))] }
         var byID: [UUID: LedgerMealLine] = [:]

@@ -141,6 +141,10 @@ struct CloseCommandTests {
             #expect(shown.stdout.contains("close policy: single"), "\(shown.stdout)")
             let periodLine = shown.stdout.split(separator: "\n").first { $0.hasPrefix(Self.period) } ?? ""
             #expect(periodLine.contains("closed"), "\(shown.stdout)")
+            // A month the ledger has no row for yet is open.
+            let unknown = try owner("close", "status", "--period", "2099-01")
+            let unknownLine = unknown.stdout.split(separator: "\n").first { $0.hasPrefix("2099-01") } ?? ""
+            #expect(unknownLine.contains("open") && !unknown.stdout.contains(Self.period), "\(unknown.stdout)")
         }
     }
 }

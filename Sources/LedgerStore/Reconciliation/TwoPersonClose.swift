@@ -180,18 +180,16 @@ extension Reconciliations {
     /// Where the close of each period stands, oldest first; of `period` alone when given (open when the ledger has
     /// no row for it yet).
     public static func closeStates(period: Period? = nil, on db: PostgresConnection) throws -> [CloseState] {
-        let states = try db.query("""
-            WITH wanted AS (
-                SELECT period FROM ledger.periods WHERE \(period?.description)::text IS NULL
-                UNION SELECT \(period?.description)::text WHERE \(period?.description)::text IS NOT NULL)
+        let wanted = period?.description
+        return try db.query("""
             SELECT w.period, p.status, p.closed_at, c.digest, c.prepared_by::text AS prepared_by, c.prepared_at, c.state,
                    c.decided_by::text AS decided_by, c.decided_at, c.reason
-            FROM wanted w
+            FROM (SELECT period FROM ledger.periods UNION SELECT \(wanted)::text) w
             LEFT JOIN ledger.periods p ON p.period = w.period
             LEFT JOIN LATERAL (SELECT * FROM ledger.close_proposals c WHERE c.period = w.period ORDER BY c.id DESC LIMIT 1) c ON true
+            WHERE w.period IS NOT NULL AND (\(wanted)::text IS NULL OR w.period = \(wanted))
             ORDER BY w.period
             """).decode(CloseState.self)
-        return states
     }
 
     private struct SignaturesRow: PostgresRowDecodable {
