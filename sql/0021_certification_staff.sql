@@ -128,7 +128,8 @@ BEGIN
 END $$;
 
 -- Certifications by bureau staff (clerks and approvers) or the owner; the daemon records home visits only. A staff
--- login's certification records that login, whatever the INSERT says.
+-- login's certification records that login, whatever the INSERT says (the owner, and a superuser, who is a member of
+-- every role, keep what they give).
 CREATE OR REPLACE FUNCTION ledger.guard_certification_method() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
@@ -137,7 +138,8 @@ BEGIN
         RAISE EXCEPTION 'the daemon records home visits only; a % certification is recorded by bureau staff (ledgerctl certifications record)', NEW.method
             USING ERRCODE = 'LD003';
     END IF;
-    IF pg_has_role(session_user, 'ledger_clerk', 'MEMBER') OR pg_has_role(session_user, 'ledger_approver', 'MEMBER') THEN
+    IF (pg_has_role(session_user, 'ledger_clerk', 'MEMBER') OR pg_has_role(session_user, 'ledger_approver', 'MEMBER'))
+       AND NOT pg_has_role(session_user, (SELECT nspowner FROM pg_namespace WHERE nspname = 'ledger'), 'MEMBER') THEN
         NEW.recorded_by := session_user;
     END IF;
     RETURN NEW;

@@ -482,8 +482,13 @@ extension Certifications {
     /// Sets a category's cycle as the session's login (`ledger.set_certification_cycle`: an approver or the owner).
     /// Certifications recorded from now on get their due date by it; those recorded keep theirs.
     public static func setCycle(_ category: CardCategory, months: Int, on db: PostgresConnection) throws {
-        _ = try LedgerRefusal.translatingRules {
-            try db.query("SELECT ledger.set_certification_cycle(\(category.rawValue), \(months))")
+        do {
+            _ = try LedgerRefusal.translatingRules {
+                try db.query("SELECT ledger.set_certification_cycle(\(category.rawValue), \(months))")
+            }
+        } catch let error as PostgresError where error.sqlState == "42501" {
+            // Clerks are not granted the function at all (sql/0021).
+            throw LedgerRefusal.refusedByRule("only an approver (ledger_approver) or the owner may set a certification cycle: ask an approver to set it")
         }
     }
 
