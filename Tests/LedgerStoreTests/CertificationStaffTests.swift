@@ -183,4 +183,37 @@ struct CertificationStaffTests {
             }
         }
     }
+
+    @Test("a staff login certifies and acknowledges as itself, even by hand in SQL; an acknowledgement is final")
+    func asThemselves() throws {
+        try fixture.withRegistry { scratch, db in
+            let today = try today(db)
+            _ = try db.query("INSERT INTO ledger.certification_notices (card_no, due_on) VALUES ('CERT000003', \(today.adding(days: -90))::date)")
+            try scratch.withLogin(grantedRole: "ledger_approver") { url in
+                let login = URLComponents(string: url)?.user ?? "?"
+                let approver = try PostgresConnection.connect(url, logger: TestDatabase.logger)
+                defer { approver.close() }
+                _ = try approver.query("""
+                    INSERT INTO ledger.certifications (id, card_no, method, certified_on, next_due, recorded_by)
+                    VALUES (gen_random_uuid(), 'CERT000002', 'in_person', \(today)::date, \(today.adding(days: 365))::date, 'someone_else')
+                    """)
+                let recordedBy = try db.query("SELECT recorded_by FROM ledger.certifications WHERE card_no = 'CERT000002' AND method = 'in_person'")
+                    .single().decode("recorded_by", as: String.self)
+                #expect(recordedBy == login)
+                _ = try approver.query("""
+                    UPDATE ledger.certification_notices SET acknowledged_at = '2000-01-01', acknowledged_by = 'someone_else', ack_note = 'seen'
+                    WHERE card_no = 'CERT000003'
+                    """)
+                let acknowledgedBy = try db.query("SELECT acknowledged_by FROM ledger.certification_notices WHERE card_no = 'CERT000003'")
+                    .single().decode("acknowledged_by", as: String.self)
+                #expect(acknowledgedBy == login)
+                do {
+                    _ = try approver.query("UPDATE ledger.certification_notices SET ack_note = 'rewritten' WHERE card_no = 'CERT000003'")
+                    Issue.record("an acknowledged notice's note was rewritten")
+                } catch let error as PostgresError {
+                    #expect(error.sqlState == "LD003" && error.message.contains("already closed"), "\(error)")
+                }
+            }
+        }
+    }
 }
