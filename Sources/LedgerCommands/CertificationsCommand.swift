@@ -10,8 +10,8 @@ extension Ledgerctl {
         static let configuration = CommandConfiguration(
             commandName: "certifications",
             abstract: "Record survival certifications, list who is due or overdue, follow up overdue notices.",
-            discussion: "A person is asked to certify once the card has a certification history: a certified_on in 'cards import', or any certification recorded here or by a courier's home visit. Each certification sets the next due date (LEDGER_CERT_CYCLE_MONTHS, default 12, or the category's cycle in ledger.certification_cycles).",
-            subcommands: [Record.self, Import.self, Due.self, Sample.self, Notices.self, Acknowledge.self])
+            discussion: "A person is asked to certify once the card has a certification history (a certified_on in 'cards import', or any certification recorded here or by a courier's home visit) or a first due date set by staff ('set-due'). Each certification sets the next due date (LEDGER_CERT_CYCLE_MONTHS, default 12, or the category's cycle in ledger.certification_cycles).",
+            subcommands: [Record.self, Import.self, Due.self, Sample.self, Notices.self, Acknowledge.self, SetDue.self, Cycle.self])
 
         /// Today in the programme's time zone.
         static func today(_ configuration: LedgerConfiguration) -> LocalDate {
@@ -105,7 +105,7 @@ extension Ledgerctl {
                 }
                 let rows = people.map { person in
                     [person.cardNumber, person.holderName, person.phone ?? "", person.address ?? "", person.community ?? "",
-                     person.lastMethod.rawValue, person.lastCertifiedOn.description, person.due.description,
+                     person.lastMethod?.rawValue ?? "", person.lastCertifiedOn?.description ?? "", person.due.description,
                      String(person.daysLeft), person.overdue ? "yes" : "no"]
                 }
                 switch format {
@@ -149,9 +149,11 @@ extension Ledgerctl {
         struct Notices: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Show open notices of people overdue for their certification (personal data).",
-                discussion: "ledgerd raises them in its scheduler's rounds: one per person and missed due date.")
+                discussion: "ledgerd raises them in its scheduler's rounds: one per person and missed due date. A certification that moves the person's due date past the missed one and past today closes the notice ('closed_by certification' with --closed).")
+            @Flag(help: "Instead: the 50 notices closed last, by a person's acknowledgement or by a certification.") var closed = false
 
             func run() throws {
+                if closed { return try showClosed() }
                 let (notices, timeZone) = try CommandSupport.withDatabase { db, configuration in
                     (try Certifications.openNotices(on: db), configuration.settings.timeZone)
                 }
@@ -164,6 +166,26 @@ extension Ledgerctl {
                     [String($0.id), RFC3339.format($0.raisedAt, in: timeZone), $0.cardNumber, $0.holderName, $0.phone ?? "-",
                      $0.address ?? "-", $0.dueOn.description, $0.currentDue?.description ?? "-"]
                 }))
+            }
+
+            private func showClosed() throws {
+                let (notices, timeZone) = try CommandSupport.withDatabase { db, configuration in
+                    (try Certifications.closedNotices(limit: 50, on: db), configuration.settings.timeZone)
+                }
+                guard !notices.isEmpty else {
+                    print("no closed certification notices")
+                    return
+                }
+                print(Table.render(header: ["notice", "closed", "card_no", "name", "missed_due", "closed_by", "certification_or_note"],
+                                   rows: CertificationsCommand.closedRows(notices, timeZone: timeZone)))
+            }
+        }
+
+        /// The closed notices, latest first.
+        private static func closedRows(_ notices: [Certifications.ClosedNotice], timeZone: TimeZone) -> [[String]] {
+            notices.map {
+                [String($0.id), RFC3339.format($0.closedAt, in: timeZone), $0.cardNumber, $0.holderName, $0.dueOn.description,
+                 $0.acknowledgedBy ?? "certification", $0.closedByCertification?.uuidString.lowercased() ?? $0.note]
             }
         }
 

@@ -25,6 +25,8 @@ public func buildConsoleRouter(
     CardsController(actions: actions, time: time).addRoutes(to: pages)
     StandingOrdersController(actions: actions, minimumAge: configuration.settings.deliveryMinimumAge).addRoutes(to: pages)
     ActivityPage(time: time).addRoutes(to: pages)
+    CertificationsController(actions: actions, time: time, clock: clock, policy: configuration.settings.certification)
+        .addRoutes(to: pages)
     return router
 }
 
@@ -44,7 +46,7 @@ struct StaffActions: Sendable {
             try await session.staff.run { db in try body(form, db) }
             flash = Flash(text: Strings.text(done, context.language), isError: false)
         } catch let refusal as LedgerRefusal {
-            flash = Flash(text: refusal.message, isError: true)
+            flash = Flash(text: Strings.refusal(refusal, context.language), isError: true)
         } catch let error as DomainError {
             flash = Flash(text: error.description, isError: true)
         } catch let problem as FormProblem {

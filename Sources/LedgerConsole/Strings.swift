@@ -28,6 +28,10 @@ enum Strings {
         case csrfRefused, formTooLarge, sessionExpired, tooManyAttempts, stepRecorded, alertAcknowledged, cardChanged
         case orderAdded, orderChanged, signedOut, missingField, notFound
         case stepCalled, stepEmergencyContactReached, stepHomeVisit, stepResolved
+        case certifications, certificationsOverdue, certificationsDue, noneOverdue, noneDue, lastCertified, dueOn, daysLeft
+        case openNotices, noOpenNotices, missedDue, dueNow, recordCertification, method, certifiedOn, proxyName, proxyRelation
+        case reference, setFirstDue, firstDueHint, sampleToCheck, noSample, certificationRecorded, firstDueSet
+        case noticeAcknowledged, methodChoice, methodInPerson, methodProxy, methodOnline, methodHomeVisit, methodRegistry
     }
 
     static func text(_ key: Key, _ language: Language) -> String {
@@ -125,5 +129,36 @@ enum Strings {
         .stepEmergencyContactReached: ("已联系紧急联系人", "Emergency contact reached"),
         .stepHomeVisit: ("已上门探视", "Home visit"),
         .stepResolved: ("已解决", "Resolved"),
+        .certifications: ("生存认证", "Certifications"),
+        .certificationsOverdue: ("已逾期", "Overdue"),
+        .certificationsDue: ("应认证", "Due to certify"),
+        .noneOverdue: ("没有逾期未认证的人。", "Nobody is overdue."),
+        .noneDue: ("目前没有应认证的人。", "Nobody is due to certify now."),
+        .lastCertified: ("上次认证", "Last certified"),
+        .dueOn: ("应认证日期", "Due"),
+        .daysLeft: ("剩余天数", "Days left"),
+        .openNotices: ("待处理逾期通知", "Open overdue notices"),
+        .noOpenNotices: ("没有待处理的逾期通知。", "No open overdue notices."),
+        .missedDue: ("错过的日期", "Missed due date"),
+        .dueNow: ("现应认证日期", "Due now"),
+        .recordCertification: ("登记认证", "Record a certification"),
+        .method: ("认证方式", "Method"),
+        .certifiedOn: ("认证日期", "Certified on"),
+        .proxyName: ("代办人姓名（代办时填写）", "Proxy's name (by proxy)"),
+        .proxyRelation: ("代办人与本人关系（代办时填写）", "Proxy's relation to the holder (by proxy)"),
+        .reference: ("省级系统编号（网上认证必填）", "Provincial system reference (required online)"),
+        .setFirstDue: ("设定首次认证日期", "Set a first due date"),
+        .firstDueHint: ("用于尚无认证记录的优待证。", "For a card with no certification yet."),
+        .sampleToCheck: ("本月抽查（电话回访）", "This month's sample to check by phone"),
+        .noSample: ("本月没有抽中的上门认证。", "No home-visit certification of this month is drawn."),
+        .certificationRecorded: ("已登记认证。", "Certification recorded."),
+        .firstDueSet: ("已设定首次认证日期。", "First due date set."),
+        .noticeAcknowledged: ("逾期通知已结案。", "Notice acknowledged."),
+        .methodChoice: ("认证方式须为：本人到场、代办、网上、上门。", "The method must be in person, by proxy, online or home visit."),
+        .methodInPerson: ("本人到场", "In person"),
+        .methodProxy: ("代办", "By proxy"),
+        .methodOnline: ("网上", "Online"),
+        .methodHomeVisit: ("上门", "Home visit"),
+        .methodRegistry: ("登记导入", "From the registry"),
     ]
 }

@@ -5,6 +5,7 @@ enum Templates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "problem": problem, "today": today, "alerts": alerts, "cards": cards,
         "card": card, "standingOrders": standingOrders, "activity": activity,
+        "certifications": certifications,
     ]
 
     /// High contrast (text 16:1, links and buttons over 7:1), 44 px targets, a visible focus ring, tables that scroll

@@ -81,6 +81,10 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         case .noHomeVisit: (.unprocessableContent, "not_eligible", "certification")
         case .unknownNotice: (.notFound, "not_found", "id")
         case .noticeAcknowledged: (.conflict, "already_exists", nil)
+        case .alreadyCertified: (.conflict, "already_exists", "card")
+        case .revokedCard: (.unprocessableContent, "card_inactive", "card")
+        case .dueBeforeToday: (.badRequest, "validation_failed", "due")
+        case .noticeClosedByCertification: (.conflict, "already_exists", nil)
         }
     }
 

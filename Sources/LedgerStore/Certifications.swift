@@ -45,8 +45,9 @@ public struct DueCertification: Sendable, Equatable {
     public let phone: String?
     public let address: String?
     public let community: String?
-    public let lastMethod: CertificationMethod
-    public let lastCertifiedOn: LocalDate
+    /// How and when the person last certified; nil when staff set a first due date and they have not certified yet.
+    public let lastMethod: CertificationMethod?
+    public let lastCertifiedOn: LocalDate?
     public let due: LocalDate
     /// Days from the day asked about to the due date; negative once it has passed.
     public let daysLeft: Int
@@ -369,12 +370,15 @@ public enum Certifications {
                 RETURNING id
             )
             SELECT n.id IS NOT NULL AS found, EXISTS (SELECT 1 FROM closed) AS closed, n.acknowledged_at, n.acknowledged_by,
-                   n.ack_note
+                   n.ack_note, n.closed_by_certification IS NOT NULL AS by_certification
             FROM (SELECT 1) AS one LEFT JOIN ledger.certification_notices n ON n.id = \(id)
             """).single()
         guard try outcome.decode("found", as: Bool.self) else { throw LedgerRefusal.unknownNotice(id) }
         guard try !outcome.decode("closed", as: Bool.self), let earlier = try outcome.decode("acknowledged_at", as: Date?.self) else {
             return
+        }
+        if try outcome.decode("by_certification", as: Bool.self) {
+            throw LedgerRefusal.noticeClosedByCertification(id, at: RFC3339.format(earlier, in: timeZone))
         }
         throw LedgerRefusal.noticeAcknowledged(
             id, at: RFC3339.format(earlier, in: timeZone), by: try outcome.decode("acknowledged_by", as: String?.self) ?? "unknown",
@@ -421,6 +425,107 @@ public enum Certifications {
     }
 }
 
+/// Issue 15's loose ends: a first due date set by staff, the categories' cycles, the notices already closed.
+extension Certifications {
+    /// Sets the first due date of a card that has no certification yet, as the session's login
+    /// (`ledger.set_first_certification_due`, sql/0021, which holds the card's rules whoever connects). Refused when
+    /// the card is not registered, revoked or already certified, the day is before `today`, or the note is not text.
+    public static func setFirstDue(
+        card: CardNumber, due: LocalDate, note: String?, today: LocalDate, on db: PostgresConnection
+    ) throws {
+        guard due >= today else { throw LedgerRefusal.dueBeforeToday(due, today: today) }
+        let note = try note.flatMap { text in
+            do {
+                return try FreeText.checked(text, length: 0...1000).nilIfEmpty
+            } catch {
+                throw LedgerRefusal.invalid(.certification, reason: "note: \(error)")
+            }
+        }
+        try db.transaction { db in
+            let found = try db.query("""
+                SELECT c.status, EXISTS (SELECT 1 FROM ledger.certifications x WHERE x.card_no = c.card_no) AS certified
+                FROM ledger.cards c WHERE c.card_no = \(card.value)
+                """).first
+            guard let found else { throw LedgerRefusal.unregisteredCard(card) }
+            guard try found.decode("status", as: String.self) != CardStatus.revoked.rawValue else {
+                throw LedgerRefusal.revokedCard(card)
+            }
+            guard try !found.decode("certified", as: Bool.self) else { throw LedgerRefusal.alreadyCertified(card) }
+            _ = try LedgerRefusal.translatingRules {
+                try db.query("SELECT ledger.set_first_certification_due(\(card.value), \(due)::date, \(note))")
+            }
+        }
+    }
+
+    /// A category's certification cycle: the one the bureau set, or nil when the default applies.
+    public struct Cycle: Sendable, Equatable {
+        public let category: CardCategory
+        public let months: Int?
+        public let setBy: String?
+        public let setAt: Date?
+    }
+
+    /// Every category with its cycle, in the vocabulary's order.
+    public static func cycles(on db: PostgresConnection) throws -> [Cycle] {
+        var set: [String: (months: Int, by: String, at: Date)] = [:]
+        for row in try db.query("SELECT category, months, set_by::text AS set_by, set_at FROM ledger.certification_cycles") {
+            set[try row.decode("category", as: String.self)] = (
+                try row.decode("months", as: Int.self), try row.decode("set_by", as: String.self),
+                try row.decode("set_at", as: Date.self))
+        }
+        return CardCategory.allCases.map { category in
+            let found = set[category.rawValue]
+            return Cycle(category: category, months: found?.months, setBy: found?.by, setAt: found?.at)
+        }
+    }
+
+    /// Sets a category's cycle as the session's login (`ledger.set_certification_cycle`: an approver or the owner).
+    /// Certifications recorded from now on get their due date by it; those recorded keep theirs.
+    public static func setCycle(_ category: CardCategory, months: Int, on db: PostgresConnection) throws {
+        do {
+            _ = try LedgerRefusal.translatingRules {
+                try db.query("SELECT ledger.set_certification_cycle(\(category.rawValue), \(months))")
+            }
+        } catch let error as PostgresError where error.sqlState == "42501" {
+            // Clerks are not granted the function at all (sql/0021).
+            throw LedgerRefusal.refusedByRule("only an approver (ledger_approver) or the owner may set a certification cycle: ask an approver to set it")
+        }
+    }
+
+    /// A notice that is closed: acknowledged by a person, or closed by the certification that moved the due date.
+    public struct ClosedNotice: Sendable, Equatable {
+        public let id: Int64
+        public let cardNumber: String
+        public let holderName: String
+        public let dueOn: LocalDate
+        public let closedAt: Date
+        /// The login that acknowledged it; nil when a certification closed it.
+        public let acknowledgedBy: String?
+        public let note: String
+        /// The certification that closed it, when one did.
+        public let closedByCertification: UUID?
+    }
+
+    /// The `limit` notices closed last, latest first.
+    public static func closedNotices(limit: Int, on db: PostgresConnection) throws -> [ClosedNotice] {
+        try db.query("""
+            SELECT n.id, n.card_no, c.holder_name, n.due_on, n.acknowledged_at, n.acknowledged_by, n.ack_note,
+                   n.closed_by_certification
+            FROM ledger.certification_notices n JOIN ledger.cards c ON c.card_no = n.card_no
+            WHERE n.acknowledged_at IS NOT NULL
+            ORDER BY n.acknowledged_at DESC, n.id DESC LIMIT \(limit)
+            """).map { row in
+            ClosedNotice(
+                id: try row.decode("id", as: Int64.self), cardNumber: try row.decode("card_no", as: String.self),
+                holderName: try row.decode("holder_name", as: String.self), dueOn: try row.decode("due_on", as: LocalDate.self),
+                closedAt: try row.decode("acknowledged_at", as: Date.self),
+                acknowledgedBy: try row.decode("acknowledged_by", as: String?.self),
+                note: try row.decode("ack_note", as: String.self),
+                closedByCertification: try row.decode("closed_by_certification", as: UUID?.self))
+        }
+    }
+}
+
 extension Certification: PostgresRowDecodable {
     /// From the columns id, card_no, method, certified_on, next_due and recorded_by.
     public init(_ row: PostgresRow) throws {
@@ -438,8 +543,8 @@ extension DueCertification: PostgresRowDecodable {
             cardNumber: try row.decode("card_no", as: String.self), holderName: try row.decode("holder_name", as: String.self),
             phone: try row.decode("phone", as: String?.self), address: try row.decode("address", as: String?.self),
             community: try row.decode("community", as: String?.self),
-            lastMethod: try decodeEnum(CertificationMethod.self, row, "last_method"),
-            lastCertifiedOn: try row.decode("last_certified_on", as: LocalDate.self),
+            lastMethod: try row.decode("last_method", as: String?.self).map { try decodeEnum(CertificationMethod.self, $0) },
+            lastCertifiedOn: try row.decode("last_certified_on", as: LocalDate?.self),
             due: try row.decode("next_due", as: LocalDate.self), daysLeft: try row.decode("days_left", as: Int.self),
             overdue: try row.decode("overdue", as: Bool.self))
     }

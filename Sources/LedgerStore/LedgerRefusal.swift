@@ -81,6 +81,14 @@ public enum LedgerRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownNotice(Int64)
     /// A second acknowledgement of a certification notice; `at` is RFC 3339 in the programme's time zone.
     case noticeAcknowledged(Int64, at: String, by: String, note: String)
+    /// A first due date for a card that already has a certification (its due date follows from that).
+    case alreadyCertified(CardNumber)
+    /// A first due date for a revoked card, which is not asked to certify.
+    case revokedCard(CardNumber)
+    /// A first due date before today.
+    case dueBeforeToday(LocalDate, today: LocalDate)
+    /// An acknowledgement of a notice that a certification closed; `at` is RFC 3339 in the programme's time zone.
+    case noticeClosedByCertification(Int64, at: String)
 
     /// The part of a request a refusal is about, by what it means rather than how a request spells it.
     public enum Input: Sendable, Equatable, CaseIterable {
@@ -199,6 +207,14 @@ public enum LedgerRefusal: Error, Sendable, Equatable, CustomStringConvertible {
             "there is no certification notice \(id): 'ledgerctl certifications notices' shows the open ones"
         case .noticeAcknowledged(let id, let at, let who, let note):
             "certification notice \(id) was already acknowledged at \(at) by \(who) (note: \(note)); nothing was changed"
+        case .alreadyCertified(let number):
+            "card \(number.value) already has a certification: its due date follows from it, so no first due date is set ('ledgerctl certifications due --within DAYS' shows it)"
+        case .revokedCard(let number):
+            "card \(number.value) is revoked: a revoked card is not asked to certify"
+        case .dueBeforeToday(let due, let today):
+            "the first due date \(due) is before today (\(today)): give today or a later day"
+        case .noticeClosedByCertification(let id, let at):
+            "certification notice \(id) was closed at \(at) because the person certified; nothing was changed"
         }
     }
 

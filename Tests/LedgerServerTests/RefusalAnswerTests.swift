@@ -74,6 +74,10 @@ struct RefusalAnswerTests {
             (.noHomeVisit(status: .failed, wellness: .notHome), (.unprocessableContent, "not_eligible", "certification")),
             (.unknownNotice(4), (.notFound, "not_found", "id")),
             (.noticeAcknowledged(4, at: "2031-05-04T10:00:00+08:00", by: "clerk", note: "called"), (.conflict, "already_exists", nil)),
+            (.alreadyCertified(card), (.conflict, "already_exists", "card")),
+            (.revokedCard(card), (.unprocessableContent, "card_inactive", "card")),
+            (.dueBeforeToday(day, today: day.adding(days: 1)), (.badRequest, "validation_failed", "due")),
+            (.noticeClosedByCertification(4, at: "2031-05-04T10:00:00+08:00"), (.conflict, "already_exists", nil)),
         ]
     }
 

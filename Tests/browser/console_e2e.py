@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The staff console in headless chromium: a clerk signs in, follows up and acknowledges a welfare alert, suspends a
-card; a screenshot of each page is saved and checked (not blank, the expected text present). Run by
-scripts/browser-test, which seeds the database and starts ledgerd."""
+card, records a survival certification; a screenshot of each page is saved and checked (not blank, the expected text
+present). Run by scripts/browser-test, which seeds the database and starts ledgerd."""
 import argparse
 import sys
 import time
@@ -48,6 +48,19 @@ def submit(driver, form):
     WebDriverWait(driver, DEADLINE_SECONDS).until(expected_conditions.staleness_of(form))
 
 
+def record_certification(driver, args):
+    """The clerk records an in-person survival certification on the Certifications page, dated today (the form's
+    default)."""
+    driver.get(args.url + "/certifications")
+    check_page(driver, args.artifacts, "12-certifications", ["生存认证", "已逾期", "登记认证", "设定首次认证日期"])
+    form = driver.find_element(By.CSS_SELECTOR, "form[action='/certifications/record']")
+    form.find_element(By.NAME, "card").send_keys("BRW000001")
+    Select(form.find_element(By.NAME, "method")).select_by_value("in_person")
+    form.find_element(By.NAME, "note").send_keys("本人到社区服务站认证")
+    submit(driver, form)
+    check_page(driver, args.artifacts, "13-certification-recorded", ["已登记认证", "生存认证"])
+
+
 def main():
     parser = argparse.ArgumentParser()
     for option in ("--url", "--login", "--password", "--artifacts", "--chromium", "--chromedriver"):
@@ -90,10 +103,13 @@ def main():
         submit(driver, form)
         check_page(driver, args.artifacts, "08-card-suspended", ["优待证状态已更新", "suspended", "住院两周"])
 
+        record_certification(driver, args)
+
         driver.get(args.url + "/standing-orders")
         check_page(driver, args.artifacts, "09-standing-orders", ["新增固定送餐"])
         driver.get(args.url + "/activity")
-        check_page(driver, args.artifacts, "10-activity", ["welfare_followup", "welfare_acknowledged", "card_suspended"])
+        check_page(driver, args.artifacts, "10-activity", ["welfare_followup", "welfare_acknowledged", "card_suspended",
+                                                               "certification_recorded"])
         driver.get(args.url + "/activity?lang=en")
         check_page(driver, args.artifacts, "11-activity-english", ["Activity", "Sign out"])
     finally:
