@@ -126,15 +126,19 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION ledger.refuse_insert_into_partition() FROM PUBLIC;
 
--- Append-only, as 0019 made it, with the advice of a partition's table found by its partition tree's root (a
--- partition's trigger names the partition, ledger.entries_2026_11, whose advice is that of entries).
+-- Append-only, as 0019 made it, naming the partitioned table (with its advice) when the row is in one of its
+-- partitions: "ledger.entries is append-only: UPDATE refused in its partition ledger.entries_2026_11; undo a meal …".
 CREATE OR REPLACE FUNCTION ledger.refuse_change_of_final_rows() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger AS $$
+DECLARE
+    root regclass := coalesce(pg_partition_root(TG_RELID), TG_RELID);
 BEGIN
-    RAISE EXCEPTION '%.% is append-only: % refused; %', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP,
-        coalesce((SELECT a.advice FROM ledger.append_only_advice a
-                  JOIN pg_class c ON c.relname = a.table_name
-                  WHERE c.oid = coalesce(pg_partition_root(TG_RELID), TG_RELID)),
+    RAISE EXCEPTION '% is append-only: % refused%; %',
+        (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = root), TG_OP,
+        CASE WHEN root <> TG_RELID THEN format(' in its partition %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME) ELSE '' END,
+        coalesce((SELECT a.advice FROM ledger.append_only_advice a JOIN pg_class c ON c.relname = a.table_name
+                  WHERE c.oid = root),
                  'the records of a closed period never change')
         USING ERRCODE = 'restrict_violation';
 END $$;
@@ -241,27 +245,43 @@ BEGIN
 END $$;
 CREATE TRIGGER entries_ids AFTER INSERT ON ledger.entries
     REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION ledger.store_entry_ids();
-CREATE TRIGGER archive_entries_append_only BEFORE UPDATE OR DELETE ON archive.entries
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-CREATE TRIGGER archive_entries_no_truncate BEFORE TRUNCATE ON archive.entries
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-CREATE TRIGGER archive_entries_no_insert BEFORE INSERT ON archive.entries
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_insert_into_partition();
-CREATE TRIGGER archive_seal_lines_append_only BEFORE UPDATE OR DELETE ON archive.seal_lines
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-CREATE TRIGGER archive_seal_lines_no_truncate BEFORE TRUNCATE ON archive.seal_lines
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change_of_final_rows();
-CREATE TRIGGER archive_seal_lines_no_insert BEFORE INSERT ON archive.seal_lines
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_insert_into_partition();
+-- The archive's parents are append-only as well, and take no inserts: months are attached to them, nothing else.
+DO $$
+DECLARE
+    parent text;
+BEGIN
+    FOREACH parent IN ARRAY ARRAY['entries', 'seal_lines'] LOOP
+        EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON archive.%I FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change_of_final_rows()',
+                       'archive_' || parent || '_append_only', parent);
+        EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON archive.%I FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change_of_final_rows()',
+                       'archive_' || parent || '_no_truncate', parent);
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT ON archive.%I FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_insert_into_partition()',
+                       'archive_' || parent || '_no_insert', parent);
+    END LOOP;
+END $$;
 CREATE TRIGGER periods_partitions AFTER INSERT ON ledger.periods
     FOR EACH ROW EXECUTE FUNCTION ledger.make_period_partitions();
 
 ALTER TABLE ledger.deliveries ADD CONSTRAINT deliveries_meal_entry_id_fkey
     FOREIGN KEY (meal_entry_id) REFERENCES ledger.entry_ids (id);
 
--- The grants of the old tables.
-GRANT SELECT ON ledger.entries TO ledger_app, ledger_clerk, ledger_approver;
-GRANT SELECT ON ledger.seal_lines TO ledger_clerk, ledger_approver;
+-- The grants of the old tables, on the new ones; who may read a table may read its view with the archive too (the
+-- seal's functions, which staff call for the two-person close, read those views).
+DO $$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT replace(c.relname, '_unpartitioned', '') AS tbl, a.privilege_type,
+                    CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END AS grantee
+             FROM pg_class c, aclexplode(c.relacl) a
+             WHERE c.oid IN ('ledger.entries_unpartitioned'::regclass, 'ledger.seal_lines_unpartitioned'::regclass)
+               AND a.grantee <> c.relowner LOOP
+        EXECUTE format('GRANT %s ON ledger.%I TO %s', g.privilege_type, g.tbl, g.grantee);
+        IF g.privilege_type = 'SELECT' THEN
+            EXECUTE format('GRANT SELECT ON ledger.%I TO %s', g.tbl || '_with_archive', g.grantee);
+        END IF;
+    END LOOP;
+END $$;
 
 -- The functions over an entry row (ledger.entry_seal_line, ledger.live_meals), made again for the new row type, with
 -- the same grants; the old ones go with the old table.

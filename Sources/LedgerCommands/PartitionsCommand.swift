@@ -24,31 +24,37 @@ extension Ledgerctl {
             }
         }
 
-        struct Detach: ParsableCommand {
-            static let configuration = CommandConfiguration(
-                abstract: "Detach a closed month's partitions into the schema archive (the owner only); verify still checks it.")
+        /// The month a detach or attach moves.
+        struct Month: ParsableArguments {
             @Argument(help: "The month, YYYY-MM.") var period: String
 
             func validate() throws { _ = try ReportOptions.period(period) }
 
-            func run() throws {
+            /// Moves the month's partitions by `move` and prints `done` after the month.
+            func move(_ move: (Period, LedgerConnection) throws -> Void, done: String) throws {
                 let month = try ReportOptions.period(period)
-                try CommandSupport.withDatabase { db, _ in try Partitions.archive(month, on: db) }
-                print("period \(month): partitions detached into archive.entries and archive.seal_lines")
+                try CommandSupport.withDatabase { db, _ in try move(month, db) }
+                print("period \(month): \(done)")
+            }
+        }
+
+        struct Detach: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Detach a closed month's partitions into the schema archive (the owner only); verify still checks it.")
+            @OptionGroup var month: Month
+
+            func run() throws {
+                try month.move({ try Partitions.archive($0, on: $1) }, done: "partitions detached into archive.entries and archive.seal_lines")
             }
         }
 
         struct Attach: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Attach an archived month's partitions to ledger.entries and ledger.seal_lines again (the owner only).")
-            @Argument(help: "The month, YYYY-MM.") var period: String
-
-            func validate() throws { _ = try ReportOptions.period(period) }
+            @OptionGroup var month: Month
 
             func run() throws {
-                let month = try ReportOptions.period(period)
-                try CommandSupport.withDatabase { db, _ in try Partitions.restore(month, on: db) }
-                print("period \(month): partitions attached to ledger.entries and ledger.seal_lines again")
+                try month.move({ try Partitions.restore($0, on: $1) }, done: "partitions attached to ledger.entries and ledger.seal_lines again")
             }
         }
     }
