@@ -13,7 +13,10 @@ struct PartitionTests {
 
     /// The partition an entry is stored in, as `schema.table`.
     static func partition(of id: UUID, on db: PostgresConnection) throws -> String {
-        try db.query("SELECT tableoid::regclass::text FROM ledger.entries_with_archive WHERE id = \(id)").single().onlyValue()
+        try db.query("""
+            SELECT tableoid::regclass::text FROM ledger.entries WHERE id = \(id)
+            UNION ALL SELECT tableoid::regclass::text FROM archive.entries WHERE id = \(id)
+            """).single().onlyValue()
     }
 
     /// Every row of the entries, seal lines and deliveries, and the open month's seal, as one comparable text.
