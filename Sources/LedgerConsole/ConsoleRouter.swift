@@ -25,6 +25,8 @@ public func buildConsoleRouter(
     CardsController(actions: actions, time: time).addRoutes(to: pages)
     StandingOrdersController(actions: actions, minimumAge: configuration.settings.deliveryMinimumAge).addRoutes(to: pages)
     ActivityPage(time: time).addRoutes(to: pages)
+    MonthController(actions: actions, settings: configuration.settings, approvalTOTP: settings.approvalTOTP,
+                    printer: ReportPrinter(settings: settings.pdf), time: time, clock: clock).addRoutes(to: pages)
     return router
 }
 

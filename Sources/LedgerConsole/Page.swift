@@ -8,6 +8,7 @@ import NIOCore
 /// The pages of the console's navigation, in order.
 enum Section: String, CaseIterable {
     case today = "/", alerts = "/alerts", cards = "/cards", standingOrders = "/standing-orders", activity = "/activity"
+    case month = "/month"
 
     var title: Strings.Key {
         switch self {
@@ -16,6 +17,7 @@ enum Section: String, CaseIterable {
         case .cards: .cards
         case .standingOrders: .standingOrders
         case .activity: .activity
+        case .month: .month
         }
     }
 }
