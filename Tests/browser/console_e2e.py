@@ -74,7 +74,7 @@ def sign_in(driver, url, login, password):
 def main():
     parser = argparse.ArgumentParser()
     for option in ("--url", "--login", "--password", "--artifacts", "--chromium", "--chromedriver", "--approver",
-                   "--approver-password", "--approver-totp-secret"):
+                   "--approver-password", "--approver-totp-secret", "--month"):
         parser.add_argument(option, required=True)
     args = parser.parse_args()
     wait_for_console(args.url)
@@ -123,6 +123,8 @@ def main():
 
         # The two-person close: the clerk prepares last month (the page's default), the approver approves with a code.
         driver.get(args.url + "/month?lang=zh")
+        if driver.find_element(By.ID, "period").get_attribute("value") != args.month:
+            sys.exit(f"12-month-open: the page's default month is not last month ({args.month})")
         check_page(driver, args.artifacts, "12-month-open", ["月度结算", "东城食堂", "未结账", "提交结账", "草稿"])
         submit(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/month/prepare']"))
         check_page(driver, args.artifacts, "13-month-prepared", ["已提交结账申请", "待审核", args.login])
