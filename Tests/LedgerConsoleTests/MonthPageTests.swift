@@ -226,7 +226,8 @@ struct MonthPageTests {
             defer { db.close() }
             _ = try StaffTOTP.enroll(login: approver, on: db)
             let secret = try fixture.query("SELECT secret FROM ledger.staff_totp WHERE login = \(approver)", "secret", as: String.self)
-            let code = TOTP(secret: secret).compute(date: Date())
+            // The console checks codes at its clock's time: the fixture's, which stands still.
+            let code = TOTP(secret: secret).compute(date: fixture.clock.now)
             let wrong = String(format: "%06d", (code + 500_000) % 1_000_000)
             #expect(try await attempt(wrong).contains("动态验证码不正确"))
             #expect(try fixture.periodStatus(Self.month) == "open")
