@@ -31,8 +31,15 @@ struct ReportPrinter: Sendable {
         let input = folder.appendingPathComponent("report.html"), output = folder.appendingPathComponent("report.pdf")
         try Data(html.utf8).write(to: input)
         nonisolated(unsafe) let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, browser, input.path, output.path, String(settings.timeoutSeconds)]
+        // At the lowest priority (nice 19) where nice exists: a PDF waits, the terminals' meals do not.
+        let command = [python, script, browser, input.path, output.path, String(settings.timeoutSeconds)]
+        if let nice = Self.executable("nice") {
+            process.executableURL = URL(fileURLWithPath: nice)
+            process.arguments = ["-n", "19"] + command
+        } else {
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = Array(command.dropFirst())
+        }
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
