@@ -10,8 +10,10 @@ import TestSupport
 import Testing
 
 /// The Month page (issue 16): the month's figures and close state, the two-person close's acts through the console,
-/// held by the database whatever the form, and the report's downloads.
-@Suite("staff console: the month and its close")
+/// held by the database whatever the form, and the report's downloads. One test at a time: each migrates a scratch
+/// database and computes a month, and ten at once slow the timing tests of the daemon (OutageTests, SignalTests) that
+/// run beside them.
+@Suite("staff console: the month and its close", .serialized)
 struct MonthPageTests {
     static let month = "2031-05"
 
