@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import LedgerCore
 import LedgerReports
@@ -82,9 +82,7 @@ extension Ledgerctl {
 
 /// What `reconcile` and `report` share: option checks and writing the files.
 enum ReportOptions {
-    enum Format: String, CaseIterable, ExpressibleByArgument {
-        case csv, html, json
-    }
+    typealias Format = ReportFile.Format
 
     static func period(_ text: String) throws -> Period {
         do { return try Period(parsing: text) } catch let error as DomainError { throw ValidationError("--period: \(error.description)") }
@@ -151,23 +149,13 @@ enum ReportOptions {
         } catch {
             throw OperatorError("cannot create the output folder \(directory)")
         }
-        var files: [(String, String)] = []
-        for format in formats {
-            switch format {
-            case .csv:
-                files.append(("subsidy-\(report.period).csv", report.subsidyCSV()))
-                files.append(("breaks-\(report.period).csv", report.breaksCSV()))
-            case .html:
-                // The issuing bureau of the title block: LEDGER_ISSUER.
-                let issuer = try CommandSupport.configuration().settings.issuer
-                files.append(("subsidy-\(report.period).html", report.html(language: language, issuer: issuer, signatures: signatures)))
-            case .json: files.append(("subsidy-\(report.period).json", report.json()))
-            }
-        }
-        return try files.map { name, text in
-            let path = (directory as NSString).appendingPathComponent(name)
+        // The issuing bureau of the title block: LEDGER_ISSUER.
+        let issuer = formats.contains(.html) ? try CommandSupport.configuration().settings.issuer : nil
+        let files = report.files(formats, language: language, issuer: issuer, signatures: signatures)
+        return try files.map { file in
+            let path = (directory as NSString).appendingPathComponent(file.name)
             do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                try Data(file.text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {
                 throw OperatorError("cannot write \(path)")
             }
@@ -175,3 +163,5 @@ enum ReportOptions {
         }
     }
 }
+
+extension ReportFile.Format: ExpressibleByArgument {}

@@ -12,7 +12,7 @@ extension Ledgerctl {
                 A staff member is a PostgreSQL login granted ledger_clerk (prepares a month's close, follows up alerts) \
                 or ledger_approver (approves or rejects a close). Run as the ledger's owner, which needs CREATEROLE.
                 """,
-            subcommands: [Add.self, List.self, Disable.self])
+            subcommands: [Add.self, List.self, Disable.self, Totp.self])
 
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -67,6 +67,42 @@ extension Ledgerctl {
             func run() throws {
                 try CommandSupport.withDatabase { db, _ in try Staff.disable(login: login, on: db) }
                 print("disabled \(login)")
+            }
+        }
+
+        struct Totp: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "totp", abstract: "Enroll or remove a staff member's one-time code secret (approving a close in the console).",
+                discussion: """
+                    Where the console asks for a one-time code to approve a close (LEDGER_CONSOLE_APPROVAL_TOTP=required), \
+                    each approver needs a secret in an authenticator app. Run as the ledger's owner.
+                    """,
+                subcommands: [Enroll.self, Remove.self])
+
+            struct Enroll: ParsableCommand {
+                static let configuration = CommandConfiguration(
+                    abstract: "Make a new secret for a login (replacing any earlier one) and print it once, as an otpauth:// URI and in base32.")
+                @Argument(help: "The staff member's login.") var login: String
+
+                func run() throws {
+                    let enrollment = try CommandSupport.withDatabase { db, _ in try StaffTOTP.enroll(login: login, on: db) }
+                    print("""
+                        enrolled a one-time code secret for \(login); give it to them now, it is not shown again:
+                          \(enrollment.uri)
+                          secret (base32): \(enrollment.base32Secret)
+                        """)
+                }
+            }
+
+            struct Remove: ParsableCommand {
+                static let configuration = CommandConfiguration(
+                    abstract: "Remove a login's secret: it can no longer approve where a one-time code is required, until enrolled again.")
+                @Argument(help: "The staff member's login.") var login: String
+
+                func run() throws {
+                    try CommandSupport.withDatabase { db, _ in try StaffTOTP.remove(login: login, on: db) }
+                    print("removed the one-time code secret of \(login)")
+                }
             }
         }
     }

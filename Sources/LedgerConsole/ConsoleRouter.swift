@@ -27,6 +27,8 @@ public func buildConsoleRouter(
     ActivityPage(time: time).addRoutes(to: pages)
     CertificationsController(actions: actions, time: time, clock: clock, policy: configuration.settings.certification)
         .addRoutes(to: pages)
+    MonthController(actions: actions, settings: configuration.settings, approvalTOTP: settings.approvalTOTP,
+                    printer: ReportPrinter(settings: settings.pdf), time: time, clock: clock).addRoutes(to: pages)
     return router
 }
 

@@ -9,6 +9,7 @@ import NIOCore
 enum Section: String, CaseIterable {
     case today = "/", alerts = "/alerts", cards = "/cards", standingOrders = "/standing-orders", activity = "/activity"
     case certifications = "/certifications"
+    case month = "/month"
 
     var title: Strings.Key {
         switch self {
@@ -18,6 +19,7 @@ enum Section: String, CaseIterable {
         case .standingOrders: .standingOrders
         case .activity: .activity
         case .certifications: .certifications
+        case .month: .month
         }
     }
 }

@@ -32,6 +32,11 @@ enum Strings {
         case openNotices, noOpenNotices, missedDue, dueNow, recordCertification, method, certifiedOn, proxyName, proxyRelation
         case reference, setFirstDue, firstDueHint, sampleToCheck, noSample, certificationRecorded, firstDueSet
         case noticeAcknowledged, methodChoice, methodInPerson, methodProxy, methodOnline, methodHomeVisit, methodRegistry
+        // The month and its close.
+        case month, period, closeState, stateOpen, statePrepared, stateClosed, stateRejected, preparedBy, approvedBy, digest
+        case seal, prepare, approve, reject, rejectReason, totpCode, draftNote, monthFigures, moneyInYuan, meals, cardholders
+        case gross, discount, subsidy, deliveries, total, chart, noRestaurants, breaks, anomalies, kind, none, downloads
+        case closePrepared, closeApproved, closeRejected, totpMissing, totpNotEnrolled, totpWrong, totpReused
     }
 
     static func text(_ key: Key, _ language: Language) -> String {
@@ -160,5 +165,47 @@ enum Strings {
         .methodOnline: ("网上", "Online"),
         .methodHomeVisit: ("上门", "Home visit"),
         .methodRegistry: ("登记导入", "From the registry"),
+        // The month and its close.
+        .month: ("月度结算", "Month"),
+        .period: ("月份", "Month"),
+        .closeState: ("结账状态", "Close"),
+        .stateOpen: ("未结账：尚无待审核的结账申请。", "Open: no close is waiting for approval."),
+        .statePrepared: ("已提交结账，待审核", "Close prepared, waiting for an approver"),
+        .stateClosed: ("已结账", "Closed"),
+        .stateRejected: ("上次结账申请被退回", "The last proposal was rejected"),
+        .preparedBy: ("制表", "Prepared by"),
+        .approvedBy: ("审核", "Approved by"),
+        .digest: ("申请摘要", "Proposal digest"),
+        .seal: ("封账摘要", "Seal"),
+        .prepare: ("提交结账", "Prepare the close"),
+        .approve: ("审核通过并结账", "Approve and close"),
+        .reject: ("退回", "Reject"),
+        .rejectReason: ("退回原因", "Reason for rejecting"),
+        .totpCode: ("动态验证码（6 位）", "One-time code (6 digits)"),
+        .draftNote: ("草稿：本月尚未结账，数字仍可能变化。", "DRAFT: this month is not closed; its figures may still change."),
+        .monthFigures: ("各餐厅数据", "Figures per restaurant"),
+        .moneyInYuan: ("金额单位：元", "Amounts in yuan"),
+        .meals: ("就餐笔数", "Meals"),
+        .cardholders: ("持证人数", "Cardholders"),
+        .gross: ("原价", "Gross"),
+        .discount: ("优惠", "Discount"),
+        .subsidy: ("补贴合计", "Subsidy"),
+        .deliveries: ("送达/申请送餐", "Delivered / requested"),
+        .total: ("合计", "Total"),
+        .chart: ("各餐厅补贴（元）", "Subsidy per restaurant (yuan)"),
+        .noRestaurants: ("本月没有餐厅数据。", "No restaurant figures for this month."),
+        .breaks: ("对账差异", "Breaks"),
+        .anomalies: ("异常", "Anomalies"),
+        .kind: ("类型", "Kind"),
+        .none: ("无。", "None."),
+        .downloads: ("下载报告", "Downloads"),
+        .closePrepared: ("已提交结账申请，等待另一位审核人审核。", "The close is prepared; another login approves it."),
+        .closeApproved: ("已审核通过，本月已结账。", "Approved: the month is closed."),
+        .closeRejected: ("已退回结账申请，可重新提交。", "The proposal is rejected; the month may be prepared again."),
+        .totpMissing: ("请填写动态验证码：审核结账需要验证码。", "Enter your one-time code: approving a close needs it."),
+        .totpNotEnrolled: ("您的账号尚未登记动态验证码：请联系系统管理员登记（ledgerctl staff totp enroll）。",
+                           "No one-time code is enrolled for your login: ask the ledger's owner to enroll you (ledgerctl staff totp enroll)."),
+        .totpWrong: ("动态验证码不正确或已过期：请输入验证器当前显示的验证码。", "The one-time code is wrong or has expired: enter the code your authenticator shows now."),
+        .totpReused: ("该动态验证码已使用过：请等待下一个验证码后再试。", "This one-time code was used already: wait for the next code and enter it."),
     ]
 }

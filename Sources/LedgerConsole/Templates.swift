@@ -6,6 +6,7 @@ enum Templates {
         "layout": layout, "login": login, "problem": problem, "today": today, "alerts": alerts, "cards": cards,
         "card": card, "standingOrders": standingOrders, "activity": activity,
         "certifications": certifications,
+        "month": month,
     ]
 
     /// High contrast (text 16:1, links and buttons over 7:1), 44 px targets, a visible focus ring, tables that scroll
@@ -126,5 +127,40 @@ enum Templates {
         {{#hasActs}}<div class="scroll"><table><thead><tr><th scope="col">{{t.at}}</th><th scope="col">{{t.actor}}</th><th scope="col">{{t.action}}</th><th scope="col">{{t.subject}}</th><th scope="col">{{t.detail}}</th></tr></thead>
         <tbody>{{#acts}}<tr><td>{{at}}</td><td>{{actor}}</td><td>{{action}}</td><td>{{subject}}</td><td>{{detail}}</td></tr>{{/acts}}</tbody></table></div>{{/hasActs}}
         {{^acts}}<p>{{t.noActivity}}</p>{{/acts}}
+        """
+
+    /// The month: figures, a chart with its text equivalent, findings, the close's state and acts, downloads.
+    static let month = """
+        <form class="inline" method="get" action="/month"><label for="period">{{t.period}}</label><input id="period" name="period" type="month" value="{{period}}" pattern="[0-9]{4}-[0-9]{2}" placeholder="YYYY-MM"><button>{{t.show}}</button></form>
+        <h2>{{t.closeState}}</h2>
+        {{#open}}<p><strong>{{t.stateOpen}}</strong></p>{{/open}}
+        {{#rejected}}<p class="error">{{t.stateRejected}}: {{by}}, {{at}}. {{t.reason}}: {{reason}}</p>{{/rejected}}
+        {{#prepared}}<p><strong>{{t.statePrepared}}</strong>: {{t.preparedBy}} {{by}}, {{at}}<br>{{t.digest}}: <code>{{digest}}</code></p>{{/prepared}}
+        {{#closed}}<p><strong>{{t.stateClosed}}</strong>: {{at}}<br>{{t.preparedBy}}: {{preparedBy}} · {{t.approvedBy}}: {{approvedBy}}<br>{{t.seal}}: <code>{{seal}}</code></p>{{/closed}}
+        {{#mayPrepare}}<form method="post" action="/month/prepare"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="period" value="{{period}}"><p><button>{{t.prepare}}</button></p></form>{{/mayPrepare}}
+        {{#decide}}<form method="post" action="/month/approve"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="period" value="{{period}}"><input type="hidden" name="proposal" value="{{digest}}">
+        {{#askCode}}<label for="code">{{t.totpCode}}</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>{{/askCode}}
+        <p><button>{{t.approve}}</button></p></form>
+        <form method="post" action="/month/reject"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="period" value="{{period}}">
+        <label for="reject-reason">{{t.rejectReason}}</label><textarea id="reject-reason" name="reason" rows="2" required maxlength="1000"></textarea>
+        <p><button class="quiet">{{t.reject}}</button></p></form>{{/decide}}
+        {{#draft}}<p>{{t.draftNote}}</p>{{/draft}}
+        <h2>{{t.monthFigures}}</h2>
+        {{#hasRestaurants}}<div class="scroll"><table><caption>{{t.moneyInYuan}}</caption><thead><tr><th scope="col">{{t.restaurant}}</th><th scope="col">{{t.meals}}</th><th scope="col">{{t.cardholders}}</th><th scope="col">{{t.gross}}</th><th scope="col">{{t.discount}}</th><th scope="col">{{t.subsidy}}</th><th scope="col">{{t.deliveries}}</th></tr></thead>
+        <tbody>{{#restaurants}}<tr><th scope="row">{{name}} ({{code}})</th><td>{{meals}}</td><td>{{cardholders}}</td><td>{{gross}}</td><td>{{discount}}</td><td>{{subsidy}}</td><td>{{deliveries}}</td></tr>{{/restaurants}}</tbody>
+        {{#total}}<tfoot><tr><th scope="row">{{t.total}}</th><td>{{meals}}</td><td>{{cardholders}}</td><td>{{gross}}</td><td>{{discount}}</td><td>{{subsidy}}</td><td></td></tr></tfoot>{{/total}}</table></div>
+        <figure><svg role="img" aria-labelledby="chart-title" width="100%" height="{{chartHeight}}" viewBox="0 0 560 {{chartHeight}}"><title id="chart-title">{{t.chart}}</title>
+        {{#restaurants}}<text x="0" y="{{textY}}" font-size="14">{{code}}</text><rect x="120" y="{{y}}" width="{{width}}" height="20" fill="#0b4f9c"></rect><text x="{{labelX}}" y="{{textY}}" font-size="14">{{subsidy}}</text>{{/restaurants}}
+        </svg><figcaption>{{t.chart}}: {{#restaurants}}{{code}} {{subsidy}}; {{/restaurants}}</figcaption></figure>{{/hasRestaurants}}
+        {{^hasRestaurants}}<p>{{t.noRestaurants}}</p>{{/hasRestaurants}}
+        <h2>{{t.breaks}}</h2>
+        {{#hasBreaks}}<div class="scroll"><table><thead><tr><th scope="col">{{t.restaurant}}</th><th scope="col">{{t.kind}}</th><th scope="col">{{t.detail}}</th></tr></thead>
+        <tbody>{{#breaks}}<tr><td>{{subject}}</td><td>{{kind}}</td><td>{{sentence}}</td></tr>{{/breaks}}</tbody></table></div>{{/hasBreaks}}
+        {{^breaks}}<p>{{t.none}}</p>{{/breaks}}
+        <h2>{{t.anomalies}}</h2>
+        {{#hasAnomalies}}<div class="scroll"><table><thead><tr><th scope="col">{{t.card}}</th><th scope="col">{{t.kind}}</th><th scope="col">{{t.detail}}</th></tr></thead>
+        <tbody>{{#anomalies}}<tr><td>{{subject}}</td><td>{{kind}}</td><td>{{sentence}}</td></tr>{{/anomalies}}</tbody></table></div>{{/hasAnomalies}}
+        {{^anomalies}}<p>{{t.none}}</p>{{/anomalies}}
+        <h2>{{t.downloads}}</h2><ul>{{#downloads}}<li><a href="{{href}}">{{name}}</a></li>{{/downloads}}</ul>
         """
 }

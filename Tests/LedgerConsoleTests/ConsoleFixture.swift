@@ -111,11 +111,14 @@ struct ConsoleFixture: Sendable {
     }
 
     /// Runs `body` against the console's router, without sockets.
-    func test(limits: SignInLimits = .init(), secure: Bool = false, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func test(
+        limits: SignInLimits = .init(), secure: Bool = false, settings: ConsoleSettings? = nil,
+        _ body: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
         var configuration = try LedgerConfiguration.fromEnvironment(["DATABASE_URL": scratch.url])
         configuration.poolSize = 1
         let router = buildConsoleRouter(
-            configuration: configuration, settings: ConsoleSettings(secure: secure, signInLimits: limits), sessions: sessions,
+            configuration: configuration, settings: settings ?? ConsoleSettings(secure: secure, signInLimits: limits), sessions: sessions,
             logger: TestDatabase.logger, clock: { clock.now })
         try await Application(router: router).test(.router, body)
     }

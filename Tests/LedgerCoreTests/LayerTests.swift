@@ -15,7 +15,7 @@ struct LayerTests {
         "LedgerStore": ["Postgres", "LedgerCore", "LedgerReports"],
         "LedgerServer": ["LedgerStore", "LedgerCore"],
         "LedgerCommands": ["LedgerStore", "LedgerCore", "LedgerReports"],
-        "LedgerConsole": ["LedgerStore", "LedgerCore"],
+        "LedgerConsole": ["LedgerStore", "LedgerCore", "LedgerReports"],
         "ledgerd": ["LedgerServer", "LedgerStore", "LedgerConsole"],
         "ledgerctl": ["LedgerCommands"],
     ]

@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
 """The staff console in headless chromium: a clerk signs in, follows up and acknowledges a welfare alert, suspends a
-card, records a survival certification; a screenshot of each page is saved and checked (not blank, the expected text
-present). Run by scripts/browser-test, which seeds the database and starts ledgerd."""
+card, records a survival certification and prepares the close of last month; an approver signs in and approves it
+with a one-time code (TOTP, computed here from the enrolled secret); the month shows closed. A screenshot of each page
+is saved and checked (not blank, the expected text present). Run by scripts/browser-test, which seeds the database and
+starts ledgerd."""
 import argparse
+import base64
+import hashlib
+import hmac
+import struct
 import sys
 import time
 import urllib.request
@@ -52,18 +58,37 @@ def record_certification(driver, args):
     """The clerk records an in-person survival certification on the Certifications page, dated today (the form's
     default)."""
     driver.get(args.url + "/certifications")
-    check_page(driver, args.artifacts, "12-certifications", ["生存认证", "已逾期", "登记认证", "设定首次认证日期"])
+    check_page(driver, args.artifacts, "14-certifications", ["生存认证", "已逾期", "登记认证", "设定首次认证日期"])
     form = driver.find_element(By.CSS_SELECTOR, "form[action='/certifications/record']")
     form.find_element(By.NAME, "card").send_keys("BRW000001")
     Select(form.find_element(By.NAME, "method")).select_by_value("in_person")
     form.find_element(By.NAME, "note").send_keys("本人到社区服务站认证")
     submit(driver, form)
-    check_page(driver, args.artifacts, "13-certification-recorded", ["已登记认证", "生存认证"])
+    check_page(driver, args.artifacts, "15-certification-recorded", ["已登记认证", "生存认证"])
+
+
+def totp(secret_base32, at=None):
+    """The 6-digit code of RFC 6238 (30-second steps, HMAC-SHA1) for a base32 secret, as an authenticator app shows it."""
+    key = base64.b32decode(secret_base32 + "=" * (-len(secret_base32) % 8))
+    step = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
+
+
+def sign_in(driver, url, login, password):
+    driver.delete_all_cookies()
+    driver.get(url + "/login")
+    driver.find_element(By.ID, "login").send_keys(login)
+    driver.find_element(By.ID, "password").send_keys(password)
+    submit(driver, driver.find_element(By.TAG_NAME, "main").find_element(By.TAG_NAME, "form"))
 
 
 def main():
     parser = argparse.ArgumentParser()
-    for option in ("--url", "--login", "--password", "--artifacts", "--chromium", "--chromedriver"):
+    for option in ("--url", "--login", "--password", "--artifacts", "--chromium", "--chromedriver", "--approver",
+                   "--approver-password", "--approver-totp-secret", "--month"):
         parser.add_argument(option, required=True)
     args = parser.parse_args()
     wait_for_console(args.url)
@@ -112,6 +137,24 @@ def main():
                                                                "certification_recorded"])
         driver.get(args.url + "/activity?lang=en")
         check_page(driver, args.artifacts, "11-activity-english", ["Activity", "Sign out"])
+
+        # The two-person close: the clerk prepares last month (the page's default), the approver approves with a code.
+        driver.get(args.url + "/month?lang=zh")
+        if driver.find_element(By.ID, "period").get_attribute("value") != args.month:
+            sys.exit(f"16-month-open: the page's default month is not last month ({args.month})")
+        check_page(driver, args.artifacts, "16-month-open", ["月度结算", "东城食堂", "未结账", "提交结账", "草稿"])
+        submit(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/month/prepare']"))
+        check_page(driver, args.artifacts, "17-month-prepared", ["已提交结账申请", "待审核", args.login])
+        if driver.find_elements(By.CSS_SELECTOR, "form[action='/month/approve']"):
+            sys.exit("17-month-prepared: a clerk is shown the approve form")
+
+        sign_in(driver, args.url, args.approver, args.approver_password)
+        driver.get(args.url + "/month")
+        check_page(driver, args.artifacts, "18-month-approver", ["待审核", "动态验证码", "审核通过并结账", "退回"])
+        form = driver.find_element(By.CSS_SELECTOR, "form[action='/month/approve']")
+        form.find_element(By.NAME, "code").send_keys(totp(args.approver_totp_secret))
+        submit(driver, form)
+        check_page(driver, args.artifacts, "19-month-closed", ["已审核通过", "已结账", args.login, args.approver])
     finally:
         driver.quit()
 

@@ -18,7 +18,7 @@ extension Reconciliations {
         }
     }
 
-    private struct StoredReportRow {
+    struct StoredReportRow {
         let json: String
         init(_ row: PostgresRow) throws { json = try row.decode("report") }
     }
