@@ -218,12 +218,13 @@ FROM ledger.entries WHERE period = '$1' AND kind = 'meal' GROUP BY restaurant_id
 }
 
 # Starts the release ledgerd ($BIN) on 127.0.0.1:PORT with the bench database and the given VAR=VALUE settings
-# (log level warning), and waits (20 s at most) until /healthz answers 200. Sets LEDGERD_PID and LEDGERD_LOG.
+# (log level warning; no staff console, whose port another ledgerd on the machine may hold), and waits (20 s at
+# most) until /healthz answers 200. Sets LEDGERD_PID and LEDGERD_LOG.
 bench_start_ledgerd() {
     local port="$1" i
     shift
     LEDGERD_LOG="$BENCH_TMP/ledgerd-$port.log"
-    env DATABASE_URL="$DATABASE_URL" LEDGER_LISTEN="127.0.0.1:$port" LEDGER_LOG_LEVEL=warning "$@" \
+    env DATABASE_URL="$DATABASE_URL" LEDGER_LISTEN="127.0.0.1:$port" LEDGER_LOG_LEVEL=warning LEDGER_CONSOLE_LISTEN=off "$@" \
         "$BIN/ledgerd" >"$LEDGERD_LOG" 2>&1 &
     LEDGERD_PID=$!
     if [[ -z ${_BENCH_LEDGERD_STOP:-} ]]; then

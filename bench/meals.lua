@@ -11,6 +11,8 @@
 -- threads (unanswered: requests still in flight when wrk stopped), and wrk's latency percentiles.
 
 local threads = {}
+-- The first word of the summary lines (bench/cards.lua, which reuses this file, says "cards").
+summary_label = "meals"
 
 function setup(thread)
     thread:set("thread_id", #threads)
@@ -79,8 +81,8 @@ function done(summary, latency, requests)
     for code, n in pairs(by_status) do parts[#parts + 1] = code .. ":" .. n end
     table.sort(parts)
     -- Requests written but not answered when wrk stopped: the server may still have booked them.
-    io.write(string.format("meals status_2xx=%d status_non2xx=%d unanswered=%d statuses=%s\n",
+    io.write(string.format("%s status_2xx=%d status_non2xx=%d unanswered=%d statuses=%s\n", summary_label,
         total_ok, total_failed, total_sent - total_ok - total_failed, #parts > 0 and table.concat(parts, ",") or "-"))
-    io.write(string.format("meals p50_us=%d p99_us=%d requests=%d duration_us=%d\n",
+    io.write(string.format("%s p50_us=%d p99_us=%d requests=%d duration_us=%d\n", summary_label,
         latency:percentile(50), latency:percentile(99), summary.requests, summary.duration))
 end
