@@ -10,7 +10,8 @@ public struct Ledgerctl: ParsableCommand {
         version: "ledgerctl \(LedgerVersion.current)",
         subcommands: [Migrate.self, RestaurantCommand.self, TerminalCommand.self, CardsCommand.self, StandingOrdersCommand.self,
                       AlertsCommand.self, DeliveriesCommand.self, Reconcile.self, CloseCommand.self, Verify.self, Report.self, StaffCommand.self,
-                      CertificationsCommand.self])
+                      CertificationsCommand.self,
+                      PartitionsCommand.self])
 
     public init() {}
 }

@@ -21,6 +21,8 @@ public enum LedgerMetrics {
         "ledger_welfare_alerts_open": "Open welfare alerts, as of the delivery scheduler's last round",
         "ledger_certifications_overdue":
             "People overdue for their survival certification (past due plus LEDGER_CERT_GRACE_DAYS), as of the scheduler's last round",
+        "ledger_partitions_ahead_months":
+            "Months after the current one whose partitions of ledger.entries exist, as of the scheduler's last round (it keeps 3)",
         "ledger_http_connections_open": "Connections to the API open now",
         "ledger_http_connections_refused_total":
             "Connections closed on arrival because LEDGER_MAX_CONNECTIONS were open and none could make room",

@@ -249,6 +249,15 @@ public struct Ledger: Sendable {
         try await translatingErrors { try await pool.withConnection { db in try WelfareAlerts.openCount(on: db) } }
     }
 
+    /// Makes the monthly partitions missing from this month to `Partitions.monthsAhead` months ahead (in the ledger's
+    /// time zone) and returns how many months ahead have them (sql/0023).
+    public func ensurePartitions() async throws -> Int {
+        let timeZone = settings.timeZone
+        return try await translatingErrors {
+            try await pool.withConnection { db in try Partitions.ensure(timeZone: timeZone, on: db) }
+        }
+    }
+
     /// Of these cards, those asked to certify on `day` (their window is open), with their due dates.
     public func certificationsDue(cards: [String], on day: LocalDate) async throws -> [String: LocalDate] {
         let policy = settings.certification

@@ -599,6 +599,7 @@ struct DeliveryRouteTests {
         #expect(round.today == today)
         #expect(round.created >= 2)
         #expect(round.openAlerts >= 1)
+        #expect((round.partitionsAhead ?? 0) >= Partitions.monthsAhead, "the round keeps the monthly partitions ahead (sql/0023)")
         #expect(try generated() == [today.description, today.next.description])
 
         // Running as a service: rounds every 50 ms create nothing more, and graceful shutdown ends it.

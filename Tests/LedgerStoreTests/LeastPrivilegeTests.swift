@@ -10,16 +10,17 @@ import Testing
 /// reveal nothing to whoever reads pg_locks.
 @Suite("least privilege")
 struct LeastPrivilegeTests {
-    /// `ledger.post_meals` for one meal of card 1 at R1, with the fields a test varies.
+    /// `ledger.post_meals` for one meal of card 1 at R1, with the fields a test varies (`occurredAt`: noon of the local
+    /// date unless given).
     static func postMeal(
         _ id: UUID = UUID(), terminal: String = "R1", card: String = AuditFixture.card1, credential: String = "preferential_card",
         category: String = "veteran", localDate: String = "2031-05-20", period: String = "2031-05", late: Bool = false,
-        rate: Int32 = 8500, gross: Int64 = 2000
+        rate: Int32 = 8500, gross: Int64 = 2000, occurredAt: String? = nil
     ) -> PostgresQuery {
         """
         SELECT ledger.post_meals(ARRAY[\(id)]::uuid[],
             ARRAY[(SELECT t.id FROM ledger.terminals t JOIN ledger.restaurants r ON r.id = t.restaurant_id WHERE r.code = \(terminal))]::int8[],
-            ARRAY[\(period)]::text[], ARRAY[\(late)]::bool[], ARRAY[\(localDate + "T12:00:00+08:00")]::timestamptz[],
+            ARRAY[\(period)]::text[], ARRAY[\(late)]::bool[], ARRAY[\(occurredAt ?? localDate + "T12:00:00+08:00")]::timestamptz[],
             ARRAY['fingerprint']::text[], ARRAY[\(card)]::text[], ARRAY[\(credential)]::text[], ARRAY[\(category)]::text[],
             ARRAY[\(localDate)]::date[], ARRAY[\(gross)]::int8[], ARRAY[\(rate)]::int4[])
         """

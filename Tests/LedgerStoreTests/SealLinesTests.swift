@@ -83,7 +83,11 @@ struct SealLinesTests {
                 }
             }
             try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
-                AuditFixture.expectRefusal("42501") { _ = try auditor.query("INSERT INTO audit.seal_lines VALUES ('2031-05', gen_random_uuid(), sha256('x'))") }
+                // Since sql/0023 the view reads archived months too (a UNION ALL): not updatable at all (55000), and
+                // not granted either.
+                AuditFixture.expectRefusal("55000") { _ = try auditor.query("INSERT INTO audit.seal_lines VALUES ('2031-05', gen_random_uuid(), sha256('x'))") }
+                let mayInsert = try auditor.query("SELECT has_table_privilege('audit.seal_lines', 'INSERT')").single().onlyValue(as: Bool.self)
+                #expect(!mayInsert)
                 let lines = try auditor.query("SELECT count(*) FROM audit.seal_lines WHERE entry_id = \(id)").single().onlyValue(as: Int.self)
                 #expect(lines == 1)
             }
