@@ -1,15 +1,18 @@
 -- wrk script for bench/meals: every request is a new meal, POST /v1/meals with a fresh v4-style UUID.
 --
---   wrk -t2 -c32 -d15s --latency -s bench/meals.lua http://127.0.0.1:18080 -- TOKEN OCCURRED_AT CARDS OFFSET THREADS
+--   wrk -t2 -c32 -d15s --latency -s bench/meals.lua http://127.0.0.1:18080 -- TOKEN OCCURRED_AT CARDS OFFSET THREADS [DIGITS]
 --
 -- TOKEN: a terminal token. OCCURRED_AT: RFC 3339 time for every meal (the run's start). CARDS: cards
--- BENCH000000 … BENCH<CARDS-1> exist. OFFSET: first card index, so that successive runs use other cards.
+-- BENCH000000 … BENCH<CARDS-1> exist (DIGITS digits after BENCH, default 6; bench/scale's cards have 7).
+-- OFFSET: first card index, so that successive runs use other cards.
 -- THREADS: wrk's -t. Thread k takes cards OFFSET+k, OFFSET+k+THREADS, … (mod CARDS): the threads never
 -- post for the same card, and a card comes round again only after CARDS meals.
 -- At the end it prints "meals status_2xx=… status_non2xx=… unanswered=… statuses=code:count,…" summed over
 -- threads (unanswered: requests still in flight when wrk stopped), and wrk's latency percentiles.
 
 local threads = {}
+-- The first word of the summary lines (bench/cards.lua, which reuses this file, says "cards").
+summary_label = "meals"
 
 function setup(thread)
     thread:set("thread_id", #threads)
@@ -22,6 +25,7 @@ function init(args)
     cards = tonumber(args[3])
     offset = tonumber(args[4]) or 0
     thread_total = tonumber(args[5]) or 1
+    card_format = "BENCH%0" .. (tonumber(args[6]) or 6) .. "d"
     -- Seed per thread: the thread id and the time (microseconds where the clock has them).
     math.randomseed(os.time() * 1000 + thread_id * 7919 + math.floor((os.clock() * 1e6) % 1000))
     for _ = 1, 10 do math.random() end
@@ -49,8 +53,8 @@ function request()
     local index = (offset + thread_id + next_index * thread_total) % cards
     next_index = next_index + 1
     sent = sent + 1
-    local body = string.format(
-        '{"id":"%s","card_no":"BENCH%06d","occurred_at":"%s","gross_fen":2000}', uuid4(), index, occurred_at)
+    local body = string.format('{"id":"%s","card_no":"%s","occurred_at":"%s","gross_fen":2000}',
+        uuid4(), string.format(card_format, index), occurred_at)
     return wrk.format("POST", "/v1/meals", headers, body)
 end
 
@@ -77,8 +81,8 @@ function done(summary, latency, requests)
     for code, n in pairs(by_status) do parts[#parts + 1] = code .. ":" .. n end
     table.sort(parts)
     -- Requests written but not answered when wrk stopped: the server may still have booked them.
-    io.write(string.format("meals status_2xx=%d status_non2xx=%d unanswered=%d statuses=%s\n",
+    io.write(string.format("%s status_2xx=%d status_non2xx=%d unanswered=%d statuses=%s\n", summary_label,
         total_ok, total_failed, total_sent - total_ok - total_failed, #parts > 0 and table.concat(parts, ",") or "-"))
-    io.write(string.format("meals p50_us=%d p99_us=%d requests=%d duration_us=%d\n",
+    io.write(string.format("%s p50_us=%d p99_us=%d requests=%d duration_us=%d\n", summary_label,
         latency:percentile(50), latency:percentile(99), summary.requests, summary.duration))
 end
