@@ -207,7 +207,7 @@ struct PartitionTests {
             try db.execute(script: """
                 SET plan_cache_mode = force_generic_plan;
                 PREPARE month_meals(text) AS SELECT count(*) FROM ledger.entries WHERE kind = 'meal' AND period = $1;
-                PREPARE month_lines(text) AS SELECT count(*) FROM ledger.period_lines($1);
+                PREPARE month_lines(text) AS SELECT count(*) FROM ledger.period_lines_keyed($1, '\\x00'::bytea);
                 """)
             for statement in ["month_meals", "month_lines"] {
                 let plan = try db.query(PostgresQuery(unsafeSQL: "EXPLAIN (ANALYZE, COSTS OFF) EXECUTE \(statement)('2031-04')"))
@@ -215,6 +215,83 @@ struct PartitionTests {
                 #expect(plan.contains("Subplans Removed"), "\(plan)")
                 #expect(plan.contains("entries_2031_04") && !plan.contains("entries_2031_05"), "\(plan)")
             }
+        }
+    }
+
+    /// How many scans each partition of ledger.entries has had, with this connection's own counts flushed first.
+    static func entryScans(on db: PostgresConnection) throws -> [String: Int64] {
+        _ = try db.query("SELECT pg_stat_force_next_flush()")
+        var scans: [String: Int64] = [:]
+        for row in try db.query("""
+            SELECT relname, seq_scan + coalesce(idx_scan, 0) AS scans FROM pg_stat_user_tables
+            WHERE schemaname = 'ledger' AND relname ~ '^entries_[0-9]{4}_[0-9]{2}$'
+            """) {
+            scans[try row.decode("relname", as: String.self)] = try row.decode("scans", as: Int64.self)
+        }
+        return scans
+    }
+
+    /// The partitions of ledger.entries that `query` read (by any scan), in name order.
+    static func partitionsRead(by query: PostgresQuery, on db: PostgresConnection) throws -> [String] {
+        let before = try entryScans(on: db)
+        _ = try db.query(query)
+        let after = try entryScans(on: db)
+        return after.filter { $0.value > before[$0.key, default: 0] }.map(\.key).sorted()
+    }
+
+    @Test("a meal's checks read its own month and later ones only: the id through entry_ids, the day's meals from the day's month on")
+    func mealPathReadsItsMonths() throws {
+        try AuditFixture.with { fixture in
+            let db = fixture.db
+            _ = try Partitions.ensure(timeZone: Self.shanghai, on: db)
+            // A replay of April's meal: found through entry_ids in April's partition; no month before April is read.
+            let replay: PostgresQuery = """
+                SELECT existing_kind, meals_today FROM ledger.meal_contexts(ARRAY[\(fixture.aprilMealR1)]::uuid[],
+                    ARRAY[\(AuditFixture.card1)]::text[], ARRAY['2031-04-10']::date[], ARRAY['2031-04']::text[],
+                    ARRAY['fingerprint']::text[], ARRAY[NULL]::int8[])
+                """
+            #expect(try db.query(replay).single().decode("existing_kind", as: String?.self) == "meal")
+            let read = try Self.partitionsRead(by: replay, on: db)
+            let earlier = read.filter { $0 < "entries_2031_04" }
+            #expect(read.contains("entries_2031_04") && earlier.isEmpty, "months before April were read: \(read)")
+
+            // A card's meals of a May day (a meal that no void undid): April's partition and the months before are pruned.
+            #expect(try db.query("SELECT ledger.card_meals_on_day(\(AuditFixture.card1), '2031-05-02')").single().onlyValue(as: Int.self) == 1)
+            let readForDay = try Self.partitionsRead(by: "SELECT ledger.card_meals_on_day(\(AuditFixture.card1), '2031-05-02')", on: db)
+            let beforeMay = readForDay.filter { $0 < "entries_2031_05" }
+            #expect(readForDay.first == "entries_2031_05" && beforeMay.isEmpty, "\(readForDay)")
+        }
+    }
+
+    @Test("a new month's partitions are attached while other months are being written (no lock that queues the meals)")
+    func partitionsMadeBesideWriters() throws {
+        try AuditFixture.with { fixture in
+            let writer = fixture.db
+            let maker = try fixture.scratch.connect()
+            defer { maker.close() }
+            // A meal being written into May holds ROW EXCLUSIVE on ledger.entries until it commits.
+            try writer.execute(script: "BEGIN")
+            #expect(try writer.query(LeastPrivilegeTests.postMeal()).count == 1)
+            try maker.execute(script: "SET lock_timeout = '3s'")
+            #expect(try maker.query("SELECT ledger.make_month_partitions('2046-03')").single().onlyValue(as: Int.self) == 2)
+            try writer.execute(script: "COMMIT")
+            let attached = try maker.query("""
+                SELECT string_agg(c.relname || ':' || pg_get_expr(c.relpartbound, c.oid), ',' ORDER BY c.relname)
+                FROM pg_class c WHERE c.relname IN ('entries_2046_03', 'seal_lines_2046_03') AND c.relispartition
+                """).single().onlyValue(as: String.self)
+            #expect(attached == "entries_2046_03:FOR VALUES IN ('2046-03'),seal_lines_2046_03:FOR VALUES IN ('2046-03')")
+            // Attached like the others: the parent's row triggers, keys and indexes are on it, and a meal lands there.
+            let meal = UUID()
+            #expect(try maker.query(LeastPrivilegeTests.postMeal(meal, localDate: "2046-03-02", period: "2046-03")).count == 1)
+            #expect(try Self.partition(of: meal, on: maker) == "ledger.entries_2046_03")
+            AuditFixture.expectRefusal("23001", saying: "append-only", note: "UPDATE in the attached partition") {
+                _ = try maker.query("UPDATE ledger.entries SET gross_fen = 1 WHERE id = \(meal)")
+            }
+            #expect(try maker.query("""
+                SELECT count(*) FROM pg_indexes WHERE schemaname = 'ledger' AND tablename = 'entries_2046_03'
+                """).single().onlyValue(as: Int.self) == (try maker.query("""
+                SELECT count(*) FROM pg_indexes WHERE schemaname = 'ledger' AND tablename = 'entries_2031_05'
+                """).single().onlyValue(as: Int.self)))
         }
     }
 }

@@ -100,10 +100,12 @@ public enum Reconciliations {
         _ = try db.query("SET LOCAL work_mem = '256MB'")
         // Compiling these month-wide queries with JIT took longer than it saved (2 of the anomaly pass's 4.8 s).
         _ = try db.query("SET LOCAL jit = off")
-        // The planner reserves 8 kB for each group of an array_agg, so for a month of cards it would rather sort every
-        // meal (1.1 s on the bench month) than hash 50,000 small arrays (0.3 s, in tens of MB). Hash tables may grow
-        // to 8 × work_mem before they spill to disk; they still use only what they need.
-        _ = try db.query("SET LOCAL hash_mem_multiplier = 8")
+        // The planner reserves 8 kB for each group of an array_agg, so for a district's 50,000 cards it would rather
+        // sort every meal (1.1 s on bench/reconcile's month) than hash the small arrays (0.3 s, in tens of MB): hash
+        // tables may grow to 2 × work_mem (512 MB, which holds 50,000 such estimates) before they spill to disk, and
+        // still use only what they need. A province's million cards are cut down before any array is built
+        // (sql/0025), and above that size the planner sorts rather than let one hash node take gigabytes.
+        _ = try db.query("SET LOCAL hash_mem_multiplier = 2")
     }
 
     private struct PeriodStatusRow {

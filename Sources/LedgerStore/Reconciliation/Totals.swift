@@ -100,8 +100,10 @@ extension Reconciliations {
                     credential: credential, category: category, meals: row.kept, grossFen: row.gross, discountFen: row.discount))
             }
         }
-        totals.distinctCardholders = try DistinctCardholdersRow(db.query(
-            "SELECT count(DISTINCT card_no) AS cardholders FROM ledger.live_meals(\(p))").single()).cardholders
+        // A hash aggregate of the cards, then a count: count(DISTINCT) would sort the month's meals instead.
+        totals.distinctCardholders = try DistinctCardholdersRow(db.query("""
+            SELECT count(*) AS cardholders FROM (SELECT card_no FROM ledger.live_meals(\(p)) GROUP BY card_no) c
+            """).single()).cardholders
         return totals
     }
 }
