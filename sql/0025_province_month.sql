@@ -42,6 +42,29 @@ BEGIN
     RETURN QUERY SELECT l.entry_id, l.line_sha256 FROM ledger.period_lines_keyed(p_period, card_key) l;
 END $$;
 
+-- 0012's ledger.period_digest_v2, the seal recomputed from the entries as they are (ledgerctl verify,
+-- audit.verify_period): the lines computed and sorted by parallel workers. PostgreSQL runs a statement with parallel
+-- workers only when it is run to the end: not for plpgsql's SELECT INTO nor a scalar SQL function, which stop after
+-- a row; plpgsql's RETURN QUERY does. So the digest is the one row of ledger.period_digest_v2_rows, and
+-- period_digest_v2 keeps its signature for seal_digest and those granted it. The lines reach string_agg in entry id
+-- order from the sorted subquery, as in 0023's period_digest_v2_stored; the two must agree for a seal to verify.
+CREATE FUNCTION ledger.period_digest_v2_rows(p_period text) RETURNS TABLE (digest text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    card_key bytea := (SELECT s.value FROM ledger.secrets s WHERE s.name = 'card_ref');
+BEGIN
+    RETURN QUERY
+    SELECT encode(sha256(coalesce(string_agg(o.line_sha256, ''::bytea), '')), 'hex')
+    FROM (SELECT k.line_sha256 FROM ledger.period_lines_keyed(p_period, card_key) k ORDER BY k.entry_id) o;
+END $$;
+REVOKE ALL ON FUNCTION ledger.period_digest_v2_rows(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger.period_digest_v2_rows(text) TO ledger_clerk, ledger_approver;
+
+CREATE OR REPLACE FUNCTION ledger.period_digest_v2(p_period text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT d.digest FROM ledger.period_digest_v2_rows(p_period) d
+$$;
+
 -- 0023's verify: the period's entries as they are, against the seal lines stored when each was written. The
 -- entries' lines are computed in a LEFT JOIN against the stored lines, which the planner may run with parallel
 -- workers (the key is a parameter of the statement, not a join; PostgreSQL 15 runs no FULL JOIN in parallel), and
