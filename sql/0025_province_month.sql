@@ -16,8 +16,8 @@ ALTER FUNCTION ledger.payable_fen(bigint, integer) PARALLEL SAFE;
 ALTER FUNCTION ledger.anomalies_card_not_valid(text) PARALLEL SAFE;
 
 -- The seal lines of a period's entries (attached or archived) with the card pseudonyms' key given: the one recipe
--- that ledger.period_lines (anyone granted it) and ledger.seal_line_differences (the owner's verify) share. Plain
--- SQL, so it is inlined into its caller's statement; the owner's only, since it takes the key as an argument.
+-- that ledger.seal_line_differences and ledger.period_digest_v2_rows (below) share. Plain SQL, so it is inlined into
+-- its caller's statement; the owner's only, since it takes the key as an argument.
 CREATE FUNCTION ledger.period_lines_keyed(p_period text, p_key bytea)
 RETURNS TABLE (entry_id uuid, line_sha256 bytea)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
@@ -30,17 +30,11 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 REVOKE ALL ON FUNCTION ledger.period_lines_keyed(text, bytea) FROM PUBLIC;
 
--- 0024's ledger.period_lines for those granted it (clerks, approvers): the key read once by the owner's rights and
--- the lines computed per entry in one statement (pgcrypto's HMAC is about 1 µs; 0024's detour through the month's
--- distinct cards cost 2.7 s at a million cards, mostly a hash join of the pseudonyms).
-CREATE OR REPLACE FUNCTION ledger.period_lines(p_period text)
-RETURNS TABLE (entry_id uuid, line_sha256 bytea)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    card_key bytea := (SELECT s.value FROM ledger.secrets s WHERE s.name = 'card_ref');
-BEGIN
-    RETURN QUERY SELECT l.entry_id, l.line_sha256 FROM ledger.period_lines_keyed(p_period, card_key) l;
-END $$;
+-- 0024's ledger.period_lines and ledger.card_refs: the recipe above replaces the first, and nothing calls the second
+-- (it served only 0024's period_lines). Clerks and approvers, who run the close, reach the recomputed seal through
+-- ledger.period_digest_v2 (below) and need neither.
+DROP FUNCTION ledger.period_lines(text);
+DROP FUNCTION ledger.card_refs(text[]);
 
 -- 0012's ledger.period_digest_v2, the seal recomputed from the entries as they are (ledgerctl verify,
 -- audit.verify_period): the lines computed and sorted by parallel workers. PostgreSQL runs a statement with parallel

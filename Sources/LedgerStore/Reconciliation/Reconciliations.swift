@@ -103,8 +103,8 @@ public enum Reconciliations {
         // The planner reserves 8 kB for each group of an array_agg, so for a district's 50,000 cards it would rather
         // sort every meal (1.1 s on bench/reconcile's month) than hash the small arrays (0.3 s, in tens of MB): hash
         // tables may grow to 2 × work_mem (512 MB, which holds 50,000 such estimates) before they spill to disk, and
-        // still use only what they need. A province's million cards are cut down before any array is built
-        // (sql/0025), and above that size the planner sorts rather than let one hash node take gigabytes.
+        // still use only what they need. With a province's two million cards the planner sorts, or the hash spills,
+        // rather than let one hash node take gigabytes (docs/scale.md: the 20M month).
         _ = try db.query("SET LOCAL hash_mem_multiplier = 2")
     }
 
