@@ -61,6 +61,97 @@ struct AnomalyRuleTests {
         })
     }
 
+    @Test("two restaurants across an hour's end, and across the end of sql/0027's 768-hour summary, are flagged")
+    func twoRestaurantsAcrossBuckets() throws {
+        // sql/0027 keeps a bit per hour since 1970 modulo 768; for March 2031 the count starts again at 30 March
+        // 08:00 in Shanghai, so 07:50 and 08:10 that day are the summary's last and first hour.
+        try with({ db, m in
+            try meal(db, &m, "a1", "A", "CARD0001", "12T12:50")
+            try meal(db, &m, "b1", "B", "CARD0001", "12T13:10")
+            try meal(db, &m, "a2", "A", "CARD0002", "30T07:50")
+            try meal(db, &m, "b2", "B", "CARD0002", "30T08:10")
+            try meal(db, &m, "a3", "A", "CARD0003", "12T12:50")
+            try meal(db, &m, "b3", "B", "CARD0003", "12T14:10")
+        }, { db, m in
+            let wrap = try db.query("""
+                SELECT floor(date_part('epoch', TIMESTAMPTZ '2031-03-30 08:00+08') / 3600)::bigint % 768 AS first,
+                       floor(date_part('epoch', TIMESTAMPTZ '2031-03-30 07:59+08') / 3600)::bigint % 768 AS last
+                """).single()
+            #expect(try wrap.decode("first", as: Int64.self) == 0)
+            #expect(try wrap.decode("last", as: Int64.self) == 767)
+            let found = try flagged(.twoRestaurants, db)
+            #expect(found == ["CARD0001": [m["a1"], m["b1"]], "CARD0002": [m["a2"], m["b2"]]])
+        })
+    }
+
+    /// The rules of the three card patterns written plainly, one statement each, for March 2031 with a daily limit of
+    /// 3: what ledger.anomalies_card_patterns must return, row for row.
+    static let plainCardPatterns = """
+        SELECT 'over_daily_limit' AS kind, l.card_no, array_agg(l.id ORDER BY l.occurred_at, l.id)::text AS ids
+        FROM ledger.live_meals('2031-03') l GROUP BY l.card_no, l.local_date HAVING count(*) > 3
+        UNION ALL
+        SELECT 'repeated_amount', l.card_no, array_agg(l.id ORDER BY l.occurred_at, l.id)::text
+        FROM ledger.live_meals('2031-03') l GROUP BY l.card_no, l.gross_fen HAVING count(*) >= \(AnomalyKind.repeatedAmountThreshold)
+        UNION ALL
+        SELECT 'two_restaurants_30min', x.card_no, ARRAY[x.prev_id, x.id]::text
+        FROM (SELECT l.card_no, l.id, l.restaurant_id, l.occurred_at,
+                     lag(l.id) OVER w AS prev_id, lag(l.restaurant_id) OVER w AS prev_place, lag(l.occurred_at) OVER w AS prev_at
+              FROM ledger.live_meals('2031-03') l WINDOW w AS (PARTITION BY l.card_no ORDER BY l.occurred_at, l.id)) x
+        WHERE x.prev_place <> x.restaurant_id AND x.occurred_at - x.prev_at <= make_interval(secs => \(AnomalyKind.twoRestaurantsWindowSeconds))
+        """
+
+    @Test("a busy month's card patterns are exactly those of the rules written plainly, with cards the summaries let through and cards they drop")
+    func cardPatternsAgreeWithPlainRules() throws {
+        try with({ db, _ in
+            // 3,000 meals of 400 cards (a few with many meals, most with a few), over six days between 11:00 and 14:00
+            // at two restaurants, half of them at amounts that are equal modulo 64 (1000, 1064, 1128, …), 5 % voided,
+            // and some booked late from February.
+            try db.execute(script: """
+                SELECT setseed(0.17);
+                INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
+                    card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
+                SELECT gen_random_uuid(), 'meal', r.id, t.id, '2031-03', m.at < TIMESTAMPTZ '2031-03-01 00:00+08', m.at,
+                       sha256(('busy ' || m.n)::bytea), m.card, 'preferential_card', 'veteran',
+                       (m.at AT TIME ZONE 'Asia/Shanghai')::date, m.gross, r.rate_bp, (m.gross * r.rate_bp + 5000) / 10000,
+                       m.gross - (m.gross * r.rate_bp + 5000) / 10000
+                FROM (SELECT n, 'BUSY' || lpad(floor(400 * random() ^ 3)::text, 4, '0') AS card,
+                             TIMESTAMPTZ '2031-02-27 11:00+08' + floor(random() * 6) * interval '2 days'
+                                 + random() * interval '3 hours' AS at,
+                             CASE WHEN random() < 0.5 THEN 1000 + 64 * floor(random() * 4)::bigint
+                                  ELSE 1000 + floor(random() * 400)::bigint END AS gross,
+                             CASE WHEN random() < 0.5 THEN 'A' ELSE 'B' END AS code
+                      FROM generate_series(1, 3000) n) m
+                JOIN ledger.restaurants r ON r.code = m.code JOIN ledger.terminals t ON t.restaurant_id = r.id;
+                INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
+                    voided_entry_id, reason)
+                SELECT gen_random_uuid(), 'void', e.restaurant_id, e.terminal_id, '2031-03', false, now(),
+                       sha256(('void ' || e.id)::bytea), e.id, 'mistake'
+                FROM ledger.entries e WHERE e.kind = 'meal' AND random() < 0.05;
+                """)
+        }, { db, _ in
+            let comparison = try db.query("""
+                WITH got AS (SELECT kind, card_no, entry_ids::text AS ids
+                             FROM ledger.anomalies_card_patterns('2031-03', 3, \(AnomalyKind.repeatedAmountThreshold)::int,
+                                 \(AnomalyKind.twoRestaurantsWindowSeconds)::int, 'Asia/Shanghai')),
+                     want AS (\(unsafeSQL: Self.plainCardPatterns)),
+                     cards AS (SELECT card_no FROM ledger.live_meals('2031-03') GROUP BY card_no HAVING count(*) >= 2)
+                SELECT (SELECT count(*) FROM (SELECT * FROM got EXCEPT ALL SELECT * FROM want) x) AS extra,
+                       (SELECT count(*) FROM (SELECT * FROM want EXCEPT ALL SELECT * FROM got) x) AS missing,
+                       (SELECT count(*) FROM want WHERE kind = 'over_daily_limit') AS over_limit,
+                       (SELECT count(*) FROM want WHERE kind = 'repeated_amount') AS repeated,
+                       (SELECT count(*) FROM want WHERE kind = 'two_restaurants_30min') AS pairs,
+                       (SELECT count(*) FROM cards WHERE card_no NOT IN (SELECT card_no FROM want)) AS quiet_cards
+                """).single()
+            #expect(try comparison.decode("extra", as: Int64.self) == 0)
+            #expect(try comparison.decode("missing", as: Int64.self) == 0)
+            // Not a vacuous agreement: every rule fires, and cards with two meals or more break none.
+            #expect(try comparison.decode("over_limit", as: Int64.self) >= 5)
+            #expect(try comparison.decode("repeated", as: Int64.self) >= 5)
+            #expect(try comparison.decode("pairs", as: Int64.self) >= 5)
+            #expect(try comparison.decode("quiet_cards", as: Int64.self) >= 20)
+        })
+    }
+
     @Test("daily limit 3: three meals on a day are not flagged, four are; a voided fourth is not")
     func overDailyLimit() throws {
         try with({ db, m in
