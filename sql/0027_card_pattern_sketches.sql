@@ -88,3 +88,36 @@ BEGIN
                         FROM ledger.live_meals(p_period) l WHERE l.card_no = p.card_no) c
     CROSS JOIN LATERAL ledger.restaurant_changes_within(c.times, c.places, c.ids, p_window_seconds) x;
 END $$;
+
+-- 0016's "card not valid at the time", one row per card as before, with the month's cards checked against the
+-- registry once each: a card valid on the first and the last day it was used in the period is valid on every day
+-- between (ledger.card_valid_on is a range), so only the other cards' meals are read again, through the card's
+-- index, and checked one by one. 0016's join checked every meal of the month against the registry: 2.0 s on the
+-- month above, where one card in a thousand is suspended.
+CREATE OR REPLACE FUNCTION ledger.anomalies_card_not_valid(p_period text)
+RETURNS TABLE (kind text, card_no text, entry_ids uuid[], detail text)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    WITH used AS (
+        SELECT l.card_no, min(l.local_date) AS first_day, max(l.local_date) AS last_day
+        FROM ledger.live_meals(p_period) l WHERE l.credential = 'preferential_card'
+        GROUP BY l.card_no
+    ),
+    doubtful AS MATERIALIZED (
+        SELECT u.card_no, c.card_no IS NOT NULL AS registered, c.status, c.valid_from, c.valid_until
+        FROM used u LEFT JOIN ledger.cards c ON c.card_no = u.card_no
+        WHERE c.card_no IS NULL OR NOT ledger.card_valid_on(c.status, c.valid_from, c.valid_until, u.first_day)
+              OR NOT ledger.card_valid_on(c.status, c.valid_from, c.valid_until, u.last_day)
+    )
+    SELECT 'card_not_valid', d.card_no, m.ids,
+           format('%s meal(s) %s to %s; registry now: %s', m.meals, m.first_day, m.last_day,
+                  CASE WHEN d.registered THEN d.status || ', valid ' || coalesce(d.valid_from::text, '-') || ' to '
+                                             || coalesce(d.valid_until::text, '-')
+                       ELSE 'not in the registry' END)
+    FROM doubtful d CROSS JOIN LATERAL (
+        SELECT array_agg(l.id ORDER BY l.occurred_at, l.id) AS ids, count(*) AS meals,
+               min(l.local_date) AS first_day, max(l.local_date) AS last_day
+        FROM ledger.live_meals(p_period) l
+        WHERE l.card_no = d.card_no AND l.credential = 'preferential_card'
+          AND (NOT d.registered OR NOT ledger.card_valid_on(d.status, d.valid_from, d.valid_until, l.local_date))) m
+    WHERE m.meals > 0
+$$;
