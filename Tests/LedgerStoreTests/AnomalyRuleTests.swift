@@ -5,8 +5,8 @@ import Postgres
 import TestSupport
 import Testing
 
-/// The anomaly rules of PRODUCT.md §4.8 as the SQL functions of sql/0016 apply them: for each, a case that must be
-/// flagged next to a near miss that must not.
+/// The anomaly rules of PRODUCT.md §4.8 as ledger.anomalies_cards (sql/0027, with sql/0016's checks) applies them:
+/// for each, a case that must be flagged next to a near miss that must not.
 @Suite("anomaly rules")
 struct AnomalyRuleTests {
     typealias Month = ReconciliationTests.Month
@@ -30,13 +30,11 @@ struct AnomalyRuleTests {
         try ReconciliationTests.meal(db, &month, name, restaurant: restaurant, card: card, at: "2031-03-\(at):00+08:00", gross: gross)
     }
 
-    /// The anomalies of March 2031 of one kind (the card patterns with a daily limit of 3): the entries flagged, per card.
+    /// The anomalies of March 2031 of one kind (with a daily limit of 3): the entries flagged, per card.
     func flagged(_ kind: AnomalyKind, _ db: PostgresConnection) throws -> [String: [UUID]] {
         let rows = try db.query("""
-            SELECT kind, card_no, entry_ids FROM ledger.anomalies_card_patterns('2031-03', 3, \(AnomalyKind.repeatedAmountThreshold)::int,
+            SELECT kind, card_no, entry_ids FROM ledger.anomalies_cards('2031-03', 3, \(AnomalyKind.repeatedAmountThreshold)::int,
                 \(AnomalyKind.twoRestaurantsWindowSeconds)::int, 'Asia/Shanghai')
-            UNION ALL
-            SELECT kind, card_no, entry_ids FROM ledger.anomalies_card_not_valid('2031-03')
             """)
         var found: [String: [UUID]] = [:]
         for row in rows {
@@ -84,8 +82,8 @@ struct AnomalyRuleTests {
         })
     }
 
-    /// The rules of the three card patterns written plainly, one statement each, for March 2031 with a daily limit of
-    /// 3: what ledger.anomalies_card_patterns must return, row for row.
+    /// The four rules judged card by card, written plainly, one statement each, for March 2031 with a daily limit of 3:
+    /// what ledger.anomalies_cards must return, row for row.
     static let plainCardPatterns = """
         SELECT 'over_daily_limit' AS kind, l.card_no, array_agg(l.id ORDER BY l.occurred_at, l.id)::text AS ids
         FROM ledger.live_meals('2031-03') l GROUP BY l.card_no, l.local_date HAVING count(*) > 3
@@ -98,20 +96,31 @@ struct AnomalyRuleTests {
                      lag(l.id) OVER w AS prev_id, lag(l.restaurant_id) OVER w AS prev_place, lag(l.occurred_at) OVER w AS prev_at
               FROM ledger.live_meals('2031-03') l WINDOW w AS (PARTITION BY l.card_no ORDER BY l.occurred_at, l.id)) x
         WHERE x.prev_place <> x.restaurant_id AND x.occurred_at - x.prev_at <= make_interval(secs => \(AnomalyKind.twoRestaurantsWindowSeconds))
+        UNION ALL
+        SELECT 'card_not_valid', l.card_no, array_agg(l.id ORDER BY l.occurred_at, l.id)::text
+        FROM ledger.live_meals('2031-03') l LEFT JOIN ledger.cards c ON c.card_no = l.card_no
+        WHERE l.credential = 'preferential_card'
+          AND (c.card_no IS NULL OR NOT ledger.card_valid_on(c.status, c.valid_from, c.valid_until, l.local_date))
+        GROUP BY l.card_no
         """
 
-    @Test("a busy month's card patterns are exactly those of the rules written plainly, with cards the summaries let through and cards they drop")
+    @Test("a busy month's card anomalies are exactly those of the rules written plainly, with cards the summaries let through and cards they drop")
     func cardPatternsAgreeWithPlainRules() throws {
         try with({ db, _ in
             // 3,000 meals of 400 cards (a few with many meals, most with a few), over six days between 11:00 and 14:00
             // at two restaurants, half of them at amounts that are equal modulo 64 (1000, 1064, 1128, …), 5 % voided,
-            // and some booked late from February.
+            // some booked late from February, some shown with a military ID. Cards 0–299 are in the registry, some
+            // suspended, some valid from 4 March, some until 5 March; 300–399 are not.
             try db.execute(script: """
                 SELECT setseed(0.17);
+                INSERT INTO ledger.cards (card_no, holder_name, category, status, valid_from, valid_until)
+                SELECT 'BUSY' || lpad(g::text, 4, '0'), 'Holder', 'veteran', CASE WHEN g % 7 = 0 THEN 'suspended' ELSE 'active' END,
+                       CASE WHEN g % 5 = 1 THEN DATE '2031-03-04' END, CASE WHEN g % 5 = 2 THEN DATE '2031-03-05' END
+                FROM generate_series(0, 299) g;
                 INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
                     card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
                 SELECT gen_random_uuid(), 'meal', r.id, t.id, '2031-03', m.at < TIMESTAMPTZ '2031-03-01 00:00+08', m.at,
-                       sha256(('busy ' || m.n)::bytea), m.card, 'preferential_card', 'veteran',
+                       sha256(('busy ' || m.n)::bytea), m.card, m.credential, 'veteran',
                        (m.at AT TIME ZONE 'Asia/Shanghai')::date, m.gross, r.rate_bp, (m.gross * r.rate_bp + 5000) / 10000,
                        m.gross - (m.gross * r.rate_bp + 5000) / 10000
                 FROM (SELECT n, 'BUSY' || lpad(floor(400 * random() ^ 3)::text, 4, '0') AS card,
@@ -119,7 +128,8 @@ struct AnomalyRuleTests {
                                  + random() * interval '3 hours' AS at,
                              CASE WHEN random() < 0.5 THEN 1000 + 64 * floor(random() * 4)::bigint
                                   ELSE 1000 + floor(random() * 400)::bigint END AS gross,
-                             CASE WHEN random() < 0.5 THEN 'A' ELSE 'B' END AS code
+                             CASE WHEN random() < 0.5 THEN 'A' ELSE 'B' END AS code,
+                             CASE WHEN random() < 0.05 THEN 'military_id' ELSE 'preferential_card' END AS credential
                       FROM generate_series(1, 3000) n) m
                 JOIN ledger.restaurants r ON r.code = m.code JOIN ledger.terminals t ON t.restaurant_id = r.id;
                 INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, request_sha256,
@@ -131,7 +141,7 @@ struct AnomalyRuleTests {
         }, { db, _ in
             let comparison = try db.query("""
                 WITH got AS (SELECT kind, card_no, entry_ids::text AS ids
-                             FROM ledger.anomalies_card_patterns('2031-03', 3, \(AnomalyKind.repeatedAmountThreshold)::int,
+                             FROM ledger.anomalies_cards('2031-03', 3, \(AnomalyKind.repeatedAmountThreshold)::int,
                                  \(AnomalyKind.twoRestaurantsWindowSeconds)::int, 'Asia/Shanghai')),
                      want AS (\(unsafeSQL: Self.plainCardPatterns)),
                      cards AS (SELECT card_no FROM ledger.live_meals('2031-03') GROUP BY card_no HAVING count(*) >= 2)
@@ -140,14 +150,19 @@ struct AnomalyRuleTests {
                        (SELECT count(*) FROM want WHERE kind = 'over_daily_limit') AS over_limit,
                        (SELECT count(*) FROM want WHERE kind = 'repeated_amount') AS repeated,
                        (SELECT count(*) FROM want WHERE kind = 'two_restaurants_30min') AS pairs,
-                       (SELECT count(*) FROM cards WHERE card_no NOT IN (SELECT card_no FROM want)) AS quiet_cards
+                       (SELECT count(*) FROM want WHERE kind = 'card_not_valid') AS not_valid,
+                       (SELECT count(*) FROM cards WHERE card_no NOT IN (SELECT card_no FROM want WHERE kind = 'card_not_valid')) AS valid_cards,
+                       (SELECT count(*) FROM cards WHERE card_no NOT IN (SELECT card_no FROM want WHERE kind <> 'card_not_valid')) AS quiet_cards
                 """).single()
             #expect(try comparison.decode("extra", as: Int64.self) == 0)
             #expect(try comparison.decode("missing", as: Int64.self) == 0)
-            // Not a vacuous agreement: every rule fires, and cards with two meals or more break none.
+            // Not a vacuous agreement: every rule fires, cards with two meals or more break no pattern, and cards pass the
+            // registry.
             #expect(try comparison.decode("over_limit", as: Int64.self) >= 5)
             #expect(try comparison.decode("repeated", as: Int64.self) >= 5)
             #expect(try comparison.decode("pairs", as: Int64.self) >= 5)
+            #expect(try comparison.decode("not_valid", as: Int64.self) >= 5)
+            #expect(try comparison.decode("valid_cards", as: Int64.self) >= 20)
             #expect(try comparison.decode("quiet_cards", as: Int64.self) >= 20)
         })
     }

@@ -10,7 +10,8 @@
 #   stop_private_db      stop it again, unless another script still uses it
 #
 # Environment: LEDGER_PG_PORT (TCP port of the private cluster, default 54329),
-# LEDGER_PG_BIN (PostgreSQL binaries, default /usr/lib/postgresql/15/bin), DATABASE_URL.
+# LEDGER_PG_BIN (PostgreSQL binaries, default /usr/lib/postgresql/15/bin), DATABASE_URL,
+# LEDGER_PG_OPTIONS (more server settings, "-c name=value …", used when this starts the cluster).
 
 set -euo pipefail
 
@@ -338,6 +339,7 @@ start_private_db() {
     if pid="$(_pg_server_pid)"; then
         port="$(sed -n 4p "$PG_DATA/postmaster.pid")"
         log "reusing the private PostgreSQL already running on port $port (pid $pid)"
+        [[ -z ${LEDGER_PG_OPTIONS:-} ]] || warn "it keeps the settings it was started with, not LEDGER_PG_OPTIONS ($LEDGER_PG_OPTIONS)"
         [[ $port == "$PG_PORT" ]] || warn "it listens on port $port, not on LEDGER_PG_PORT=$PG_PORT"
         _pg_wait_ready "$port"
         _pg_write_hba
@@ -374,6 +376,8 @@ start_private_db() {
         if [[ $mode == test ]]; then
             opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         fi
+        # Server settings of the caller's, e.g. bench/scale's for a province-size month.
+        [[ -n ${LEDGER_PG_OPTIONS:-} ]] && opts+=" $LEDGER_PG_OPTIONS"
         log "starting the private PostgreSQL on 127.0.0.1:$port (log: $PG_LOG)"
         if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 120 -o "$opts" start >/dev/null 8>&- 9>&-; then
             tail -n 20 "$PG_LOG" >&2 || true

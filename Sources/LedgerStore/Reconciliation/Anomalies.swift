@@ -8,23 +8,19 @@ extension Reconciliations {
         var anomalies: [Anomaly] = []
         var cardNumbers: [String] = []
 
+        /// The rows in the report's order: by kind, card number, then first entry id (as a uuid, which orders like
+        /// its hex text).
         init(_ rows: [AnomalyRow]) {
-            anomalies = rows.map(\.anomaly)
-            cardNumbers = rows.map(\.cardNumber)
-        }
-
-        /// The findings of each kind together, in the report's order: by kind, card number, then first entry id (as
-        /// a uuid, which orders like its hex text).
-        init(merging parts: [Findings]) {
-            let all = parts.flatMap { zip($0.anomalies, $0.cardNumbers) }.sorted { a, b in
-                (a.0.kind.rawValue, a.1, a.0.entryIDs.first?.uuidString ?? "") < (b.0.kind.rawValue, b.1, b.0.entryIDs.first?.uuidString ?? "")
+            let sorted = rows.sorted { a, b in
+                (a.anomaly.kind.rawValue, a.cardNumber, a.anomaly.entryIDs.first?.uuidString ?? "")
+                    < (b.anomaly.kind.rawValue, b.cardNumber, b.anomaly.entryIDs.first?.uuidString ?? "")
             }
-            anomalies = all.map(\.0)
-            cardNumbers = all.map(\.1)
+            anomalies = sorted.map(\.anomaly)
+            cardNumbers = sorted.map(\.cardNumber)
         }
     }
 
-    /// A row of an anomaly function of sql/0016: kind, card number, the entries concerned and a sentence.
+    /// A row of `ledger.anomalies_cards`: kind, card number, the entries concerned and a sentence.
     struct AnomalyRow {
         let anomaly: Anomaly
         let cardNumber: String
@@ -40,21 +36,14 @@ extension Reconciliations {
         }
     }
 
-    /// Step 4, the rules on one card's meals (`over_daily_limit`, `repeated_amount`, `two_restaurants_30min`), in one
-    /// pass over the period's live meals: `ledger.anomalies_card_patterns`.
-    static func cardPatternAnomalies(period: Period, settings: LedgerSettings, on db: PostgresConnection) throws -> Findings {
+    /// Step 4, every rule judged card by card (`over_daily_limit`, `repeated_amount`, `two_restaurants_30min`,
+    /// `card_not_valid`), from one pass over the period's live meals: `ledger.anomalies_cards` (sql/0027).
+    static func cardAnomalies(period: Period, settings: LedgerSettings, on db: PostgresConnection) throws -> Findings {
         Findings(try db.query("""
             SELECT kind, card_no, entry_ids, detail
-            FROM ledger.anomalies_card_patterns(\(period.description), \(settings.dailyLimit.maxMeals)::int,
-                                                \(AnomalyKind.repeatedAmountThreshold)::int,
-                                                \(AnomalyKind.twoRestaurantsWindowSeconds)::int, \(settings.timeZone.identifier))
-            """).map(AnomalyRow.init))
-    }
-
-    /// Step 4, `card_not_valid`: the period's live meals against the card registry, `ledger.anomalies_card_not_valid`.
-    static func cardNotValidAnomalies(period: Period, on db: PostgresConnection) throws -> Findings {
-        Findings(try db.query("""
-            SELECT kind, card_no, entry_ids, detail FROM ledger.anomalies_card_not_valid(\(period.description))
+            FROM ledger.anomalies_cards(\(period.description), \(settings.dailyLimit.maxMeals)::int,
+                                        \(AnomalyKind.repeatedAmountThreshold)::int,
+                                        \(AnomalyKind.twoRestaurantsWindowSeconds)::int, \(settings.timeZone.identifier))
             """).map(AnomalyRow.init))
     }
 }

@@ -83,12 +83,11 @@ public enum Reconciliations {
         let now = try TransactionTimeRow(db.query("SELECT now() AS now").single()).now
         // The month-wide queries are independent reads of one snapshot, shared out between the helpers, longest first.
         let work = SharedSnapshotWork()
-        let patterns = work.add { try cardPatternAnomalies(period: period, settings: settings, on: $0) }
+        let anomalies = work.add { try cardAnomalies(period: period, settings: settings, on: $0) }
         let totals = work.add { try Self.totals(period: period, on: $0) }
         let seal = sealing ? work.add { try Self.seal(period: period, on: $0, logger: logger) } : nil
-        let registry = work.add { try cardNotValidAnomalies(period: period, on: $0) }
         try work.run(exportedBy: db, on: helpers, prepare: { try tuneForMonth($0) })
-        let findings = try withFacts(Findings(merging: [try patterns.get(), try registry.get()]), settings: settings, on: db)
+        let findings = try withFacts(try anomalies.get(), settings: settings, on: db)
         let computed = try compute(period: period, statements: statements, settings: settings, totals: totals.get(),
                                    findings: findings, on: db)
         return Pass(computed: computed, seal: try seal?.get(), now: now)
