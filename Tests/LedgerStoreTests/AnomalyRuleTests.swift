@@ -44,32 +44,19 @@ struct AnomalyRuleTests {
         return found
     }
 
-    @Test("two restaurants: 29 minutes apart is flagged, 31 minutes apart is not; one restaurant twice is not")
+    @Test("two restaurants: 29 minutes apart, across an hour's end, across sql/0027's 768-hour wrap are flagged; 31 or 80 minutes apart, or one restaurant twice, are not")
     func twoRestaurants() throws {
-        try with({ db, m in
-            try meal(db, &m, "a1", "A", "CARD0001", "05T12:00")
-            try meal(db, &m, "b1", "B", "CARD0001", "05T12:29")
-            try meal(db, &m, "a2", "A", "CARD0002", "05T12:00")
-            try meal(db, &m, "b2", "B", "CARD0002", "05T12:31")
-            try meal(db, &m, "a3", "A", "CARD0003", "05T12:00")
-            try meal(db, &m, "a4", "A", "CARD0003", "05T12:05")
-        }, { db, m in
-            let found = try flagged(.twoRestaurants, db)
-            #expect(found == ["CARD0001": [m["a1"], m["b1"]]])
-        })
-    }
-
-    @Test("two restaurants across an hour's end, and across the end of sql/0027's 768-hour summary, are flagged")
-    func twoRestaurantsAcrossBuckets() throws {
         // sql/0027 keeps a bit per hour since 1970 modulo 768; for March 2031 the count starts again at 30 March
         // 08:00 in Shanghai, so 07:50 and 08:10 that day are the summary's last and first hour.
+        let pairs = [("05T12:00", "05T12:29"), ("05T12:00", "05T12:31"), ("12T12:50", "12T13:10"), ("30T07:50", "30T08:10"),
+                     ("12T12:50", "12T14:10")]
         try with({ db, m in
-            try meal(db, &m, "a1", "A", "CARD0001", "12T12:50")
-            try meal(db, &m, "b1", "B", "CARD0001", "12T13:10")
-            try meal(db, &m, "a2", "A", "CARD0002", "30T07:50")
-            try meal(db, &m, "b2", "B", "CARD0002", "30T08:10")
-            try meal(db, &m, "a3", "A", "CARD0003", "12T12:50")
-            try meal(db, &m, "b3", "B", "CARD0003", "12T14:10")
+            for (i, (first, second)) in pairs.enumerated() {
+                try meal(db, &m, "a\(i)", "A", "CARD000\(i + 1)", first)
+                try meal(db, &m, "b\(i)", "B", "CARD000\(i + 1)", second)
+            }
+            try meal(db, &m, "sameA", "A", "CARD0006", "05T12:00")
+            try meal(db, &m, "sameB", "A", "CARD0006", "05T12:05")
         }, { db, m in
             let wrap = try db.query("""
                 SELECT floor(date_part('epoch', TIMESTAMPTZ '2031-03-30 08:00+08') / 3600)::bigint % 768 AS first,
@@ -78,7 +65,7 @@ struct AnomalyRuleTests {
             #expect(try wrap.decode("first", as: Int64.self) == 0)
             #expect(try wrap.decode("last", as: Int64.self) == 767)
             let found = try flagged(.twoRestaurants, db)
-            #expect(found == ["CARD0001": [m["a1"], m["b1"]], "CARD0002": [m["a2"], m["b2"]]])
+            #expect(found == ["CARD0001": [m["a0"], m["b0"]], "CARD0003": [m["a2"], m["b2"]], "CARD0004": [m["a3"], m["b3"]]])
         })
     }
 
