@@ -29,7 +29,7 @@ ALTER TABLE ledger.reconciliation_runs DROP CONSTRAINT reconciliation_runs_seal_
 -- a part. Workers run under RETURN QUERY only (0025), so the digest is the one row of period_digest_v3_stored_rows,
 -- and period_digest_v3_stored the function the close calls. The planner prices a parallel plan's rows at
 -- parallel_tuple_cost each and would sort a month on one core rather than pass its rows on; 0.001 lets it use the
--- workers (a million entries: 1.6 s against 2.5 s on two cores).
+-- workers.
 CREATE FUNCTION ledger.period_digest_v3_stored_rows(p_period text) RETURNS TABLE (digest text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off SET parallel_tuple_cost = 0.001 AS $$
 BEGIN
@@ -51,12 +51,12 @@ $$;
 -- Version 3 recomputed from the entries as they are (ledgerctl verify, audit.verify_period, and the close when the
 -- stored hashes do not cover the period), as 0025's period_digest_v2_rows computes version 2: the lines through
 -- ledger.period_lines_keyed, computed by parallel workers under RETURN QUERY, and the digest the one row of this
--- function. The two functions must agree for a seal to verify. The subquery with OFFSET 0 keeps each line hashed
--- once: inlined, the line's expression would be computed twice, for the part and for the hash. PostgreSQL 15 passes
--- no parallel rows through such a subquery, so the lines are hashed by the workers and sorted by the leader, within
--- work_mem; and as above, parallel_tuple_cost is lowered so that the planner, which prices a line at a few
--- operators, hashes them in parallel at all (a million entries: 6.2 to 7.4 s against 8.5 to 9 s on one core; the
--- lines computed twice and sorted by the workers took 7.8 to 9.6 s on two cores).
+-- function. The aggregation is period_digest_v3_stored_rows', over lines computed instead of stored: the two must
+-- agree for a seal to verify. The subquery with OFFSET 0 keeps each line hashed once: inlined, the line's expression
+-- would be computed twice, for the part and for the hash. PostgreSQL 15 passes no parallel rows through such a
+-- subquery, so the lines are hashed by the workers and sorted by the leader, within work_mem (without the subquery
+-- the workers sorted too but hashed every line twice, slower on two cores); and as above, parallel_tuple_cost is
+-- lowered, or the planner, which prices a line at a few operators, would hash them all on one core.
 CREATE FUNCTION ledger.period_digest_v3_rows(p_period text) RETURNS TABLE (digest text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off SET parallel_tuple_cost = 0.001
 AS $$
