@@ -1,4 +1,4 @@
--- 0026: seal version 3, the seal of a month hashed in 256 parts, so that no value holds the whole month.
+-- 0026: seal version 3, the seal of a month hashed in parts of 4,096 entries, so that no value holds the whole month.
 --
 -- Version 2 (0011) hashes one value, the concatenation of every entry's 32-byte line hash: 640 MB at 20 million
 -- entries a month, most of the close's and verify's memory, and past PostgreSQL's 1 GB limit for one value at about
@@ -6,15 +6,17 @@
 -- parts, with built-in functions only:
 --
 --     h      = sha256(utf8(line))                        each entry's line, as in version 2 (audit.seal_line)
---     part   = get_byte(h, 0)                            0 to 255, the first byte of the entry's line hash
---     p_b    = sha256(h_i || h_j || …)                   the line hashes of part b, in entry id order (uuid order)
---     digest = sha256(p_b1 || p_b2 || …)                 the non-empty parts' digests in ascending part number
+--     part k = entries 4096·k+1 … 4096·(k+1)             the entries in id order (uuid order) cut into consecutive
+--                                                        parts of 4,096 (the last may be shorter)
+--     p_k    = sha256(h_i || h_i+1 || …)                 the line hashes of part k, in id order
+--     digest = sha256(p_0 || p_1 || …)                   the parts' digests in part order
 --
--- in lower-case hex, and sha256('') for a period without entries, as in versions 1 and 2. The parts go by the line
--- hash, not by the id: ids are chosen by the terminals, and time-based UUIDs (versions 1 and 7) share their first
--- bytes for a whole month, whereas line hashes spread evenly. The largest value is now one part, about 2.5 MB at 20
--- million entries, and the 1 GB limit is reached at about 8.6 billion entries a month. Periods closed before this
--- migration keep their version (1 or 2) and are still checked by its recipe.
+-- in lower-case hex, and sha256('') for a period without entries, as in versions 1 and 2. The parts are cut in id
+-- order because that is the order of the stored hashes' primary key: the close reads them as version 2 did, in the
+-- index's order with no sort, and holds one part (128 KB of hashes) at a time. A part's boundaries depend on every
+-- entry of the period, which is fine: a seal is over the whole period. The largest value is now one part, whatever
+-- the month's size. Periods closed before this migration keep their version (1 or 2) and are still checked by its
+-- recipe.
 
 ALTER TABLE ledger.periods DROP CONSTRAINT periods_seal_version_check,
     ADD CONSTRAINT periods_seal_version_check CHECK (seal_version IN (1, 2, 3));
@@ -22,52 +24,68 @@ ALTER TABLE ledger.reconciliation_runs DROP CONSTRAINT reconciliation_runs_seal_
     ADD CONSTRAINT reconciliation_runs_seal_version_check CHECK (seal_version IN (1, 2, 3));
 
 -- Version 3 from the line hashes stored as the entries were written (0012, read from every month as 0023 does), or
--- NULL when they are not one per entry of the period: what the close seals. The hashes reach each part's string_agg
--- in (part, entry id) order from the sorted subquery, as in 0023's period_digest_v2_stored, and the parts are joined
--- in part order. Version 2 read the hashes in the primary key's order and needed no sort; here the month's hashes
--- are sorted once, by parallel workers, each within work_mem (spilling to disk past it), and no value holds more than
--- a part. Workers run under RETURN QUERY only (0025), so the digest is the one row of period_digest_v3_stored_rows,
--- and period_digest_v3_stored the function the close calls. The planner prices a parallel plan's rows at
--- parallel_tuple_cost each and would sort a month on one core rather than pass its rows on; 0.001 lets it use the
--- workers.
-CREATE FUNCTION ledger.period_digest_v3_stored_rows(p_period text) RETURNS TABLE (digest text)
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off SET parallel_tuple_cost = 0.001 AS $$
+-- NULL when they are not one per entry of the period: what the close seals. A part at a time, in the primary key's
+-- order from where the last part ended, so no sort and no more than a part in memory. Two queries because an id may
+-- be the nil uuid, the lowest, so no lower bound can stand for "from the start".
+CREATE FUNCTION ledger.period_digest_v3_stored(p_period text) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    part_size constant integer := 4096;
+    after uuid;
+    part bytea;
+    lines bigint;
+    last_id uuid;
+    total bigint := 0;
+    parts bytea := ''::bytea;
 BEGIN
-    RETURN QUERY
-    SELECT CASE WHEN coalesce(sum(q.lines), 0) = (SELECT count(*) FROM ledger.entries_with_archive e WHERE e.period = p_period)
-                THEN encode(sha256(coalesce(string_agg(q.digest, ''::bytea ORDER BY q.part), '')), 'hex') END
-    FROM (SELECT o.part, count(*) AS lines, sha256(string_agg(o.line_sha256, ''::bytea)) AS digest
-          FROM (SELECT get_byte(s.line_sha256, 0) AS part, s.line_sha256
-                FROM ledger.seal_lines_with_archive s WHERE s.period = p_period
-                ORDER BY 1, s.entry_id) o
-          GROUP BY o.part) q;
+    LOOP
+        IF after IS NULL THEN
+            SELECT sha256(string_agg(o.line_sha256, ''::bytea)), count(*), (array_agg(o.entry_id))[count(*)]
+            INTO part, lines, last_id
+            FROM (SELECT s.entry_id, s.line_sha256 FROM ledger.seal_lines_with_archive s
+                  WHERE s.period = p_period ORDER BY s.entry_id LIMIT part_size) o;
+        ELSE
+            SELECT sha256(string_agg(o.line_sha256, ''::bytea)), count(*), (array_agg(o.entry_id))[count(*)]
+            INTO part, lines, last_id
+            FROM (SELECT s.entry_id, s.line_sha256 FROM ledger.seal_lines_with_archive s
+                  WHERE s.period = p_period AND s.entry_id > after ORDER BY s.entry_id LIMIT part_size) o;
+        END IF;
+        EXIT WHEN lines = 0;
+        parts := parts || part;
+        total := total + lines;
+        after := last_id;
+        EXIT WHEN lines < part_size;
+    END LOOP;
+    IF total <> (SELECT count(*) FROM ledger.entries_with_archive e WHERE e.period = p_period) THEN
+        RETURN NULL;
+    END IF;
+    RETURN encode(sha256(parts), 'hex');
 END $$;
 
-CREATE FUNCTION ledger.period_digest_v3_stored(p_period text) RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT d.digest FROM ledger.period_digest_v3_stored_rows(p_period) d
-$$;
-
 -- Version 3 recomputed from the entries as they are (ledgerctl verify, audit.verify_period, and the close when the
--- stored hashes do not cover the period), as 0025's period_digest_v2_rows computes version 2: the lines through
--- ledger.period_lines_keyed, computed by parallel workers under RETURN QUERY, and the digest the one row of this
--- function. The aggregation is period_digest_v3_stored_rows', over lines computed instead of stored: the two must
--- agree for a seal to verify. The subquery with OFFSET 0 keeps each line hashed once: inlined, the line's expression
--- would be computed twice, for the part and for the hash. PostgreSQL 15 passes no parallel rows through such a
--- subquery, so the lines are hashed by the workers and sorted by the leader, within work_mem (without the subquery
--- the workers sorted too but hashed every line twice, slower on two cores); and as above, parallel_tuple_cost is
--- lowered, or the planner, which prices a line at a few operators, would hash them all on one core.
+-- stored hashes do not cover the period), as 0025's period_digest_v2_rows computes version 2. First the parts'
+-- boundaries, every 4,096th id from the ids alone (an index-only scan); then each line, computed by parallel workers
+-- under RETURN QUERY (0025), gets its part from its id by width_bucket, and the workers sort the lines by (part, id).
+-- Numbering the lines after the sort instead would sort them all on the leader. The planner prices a parallel plan's
+-- rows at parallel_tuple_cost each and, pricing a line at a few operators, would compute them all on one core; 0.001
+-- lets it use the workers. The aggregation must agree with period_digest_v3_stored's for a seal to verify.
 CREATE FUNCTION ledger.period_digest_v3_rows(p_period text) RETURNS TABLE (digest text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off SET parallel_tuple_cost = 0.001
 AS $$
 DECLARE
+    part_size constant integer := 4096;
     card_key bytea := (SELECT s.value FROM ledger.secrets s WHERE s.name = 'card_ref');
+    -- The first id of every part but the first, ascending: width_bucket gives 0 below the first of them.
+    bounds uuid[] := (SELECT coalesce(array_agg(b.id), '{}')
+                      FROM (SELECT e.id, row_number() OVER (ORDER BY e.id) AS n
+                            FROM ledger.entries_with_archive e WHERE e.period = p_period) b
+                      WHERE b.n % part_size = 1 AND b.n > 1);
 BEGIN
     RETURN QUERY
     SELECT encode(sha256(coalesce(string_agg(q.digest, ''::bytea ORDER BY q.part), '')), 'hex')
     FROM (SELECT o.part, sha256(string_agg(o.line_sha256, ''::bytea)) AS digest
-          FROM (SELECT get_byte(k.line_sha256, 0) AS part, k.line_sha256
-                FROM (SELECT l.entry_id, l.line_sha256 FROM ledger.period_lines_keyed(p_period, card_key) l OFFSET 0) k
+          FROM (SELECT width_bucket(k.entry_id, bounds) AS part, k.line_sha256
+                FROM ledger.period_lines_keyed(p_period, card_key) k
                 ORDER BY 1, k.entry_id) o
           GROUP BY o.part) q;
 END $$;
@@ -78,7 +96,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- None of these is marked PARALLEL SAFE: each is the whole work of the statement that calls it and runs its own
--- parallel plan, which it could not do inside a parallel worker of its caller's (0025 marks the helpers they call).
+-- plan, which it could not do inside a parallel worker of its caller's (0025 marks the helpers they call).
 
 -- The digest of a period by the recipe of the given seal version (0011), now with version 3; audit.verify_period
 -- checks each closed period through it by the version it was sealed with.
@@ -90,7 +108,7 @@ $$;
 
 -- Clerks and approvers run the close (the stored digest, or the recomputed one when the stored hashes fall short),
 -- as for version 2 (0017, 0025); seal_digest stays the owner's, and auditors reach it through audit.verify_period.
-REVOKE ALL ON FUNCTION ledger.period_digest_v3_stored_rows(text), ledger.period_digest_v3_stored(text),
-    ledger.period_digest_v3_rows(text), ledger.period_digest_v3(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ledger.period_digest_v3_stored_rows(text), ledger.period_digest_v3_stored(text),
-    ledger.period_digest_v3_rows(text), ledger.period_digest_v3(text) TO ledger_clerk, ledger_approver;
+REVOKE ALL ON FUNCTION ledger.period_digest_v3_stored(text), ledger.period_digest_v3_rows(text), ledger.period_digest_v3(text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger.period_digest_v3_stored(text), ledger.period_digest_v3_rows(text), ledger.period_digest_v3(text)
+    TO ledger_clerk, ledger_approver;
