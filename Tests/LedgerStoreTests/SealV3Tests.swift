@@ -6,12 +6,13 @@ import Postgres
 import TestSupport
 import Testing
 
-/// sql/0026_seal_v3.sql: seal version 3, the entries' line hashes hashed in 256 parts by the first byte of each hash,
-/// and the parts' digests hashed in part order.
+/// sql/0026_seal_v3.sql: seal version 3, the entries in id order cut into consecutive parts of 4,096, each part's line
+/// hashes hashed in id order, and the parts' digests hashed in part order.
 @Suite("seal version 3")
 struct SealV3Tests {
     static let settings = LedgerSettings(booking: BookingPolicy(timeZone: TimeZone(identifier: "Asia/Shanghai")!), dailyLimit: DailyLimit())
     static let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    static let partSize = 4096
 
     /// The plain-SQL recipe of version 3 exactly as sql/audit/README.md prints it, for `period` instead of its example's.
     static func readmeRecipe(period: String) throws -> PostgresQuery {
@@ -28,19 +29,17 @@ struct SealV3Tests {
         return PostgresQuery(unsafeSQL: sql.replacingOccurrences(of: "'2031-04'", with: "'\(period)'"))
     }
 
-    /// Version 3 worked out here from the stored line hashes, the grouping and ordering in Swift and only SHA-256 from
-    /// the database: the hashes grouped by their first byte, each group's concatenated in id order and hashed, those
-    /// digests concatenated in part order and hashed.
+    /// Version 3 worked out here from the stored line hashes, the ordering and cutting in Swift and only SHA-256 from
+    /// the database: the hashes in id order cut every 4,096, each part's concatenated and hashed, those digests
+    /// concatenated in order and hashed.
     static func digestWorkedOut(period: String, on db: PostgresConnection) throws -> String {
         let lines = try db.query("SELECT entry_id::text AS id, encode(line_sha256, 'hex') AS hash FROM audit.seal_lines WHERE period = \(period)")
             .map { row in (id: try row.decode("id", as: String.self), hash: try row.decode("hash", as: String.self)) }
-        // A uuid's order is that of its 16 bytes, which is the order of its lower-case text; a part's number is the
-        // first two hex digits of the hash, whose order is the number's.
-        let parts = Dictionary(grouping: lines) { String($0.hash.prefix(2)) }
+        // A uuid's order is that of its 16 bytes, which is the order of its lower-case text.
+        let hashes = lines.sorted { $0.id < $1.id }.map(\.hash)
         var digests = ""
-        for part in parts.keys.sorted() {
-            let hashes = parts[part, default: []].sorted { $0.id < $1.id }.map(\.hash).joined()
-            digests += try sha256(hex: hashes, on: db)
+        for start in stride(from: 0, to: hashes.count, by: partSize) {
+            digests += try sha256(hex: hashes[start..<min(start + partSize, hashes.count)].joined(), on: db)
         }
         return try sha256(hex: digests, on: db)
     }
@@ -49,11 +48,10 @@ struct SealV3Tests {
         try db.query("SELECT encode(sha256(decode(\(hex), 'hex')), 'hex')").single().onlyValue(as: String.self)
     }
 
-    /// Meals number `numbers` of `period` at R1, each the same whenever it is written (its id, times and amounts come
-    /// from its number); `ids` makes the id of meal `g`, as SQL over the column `g`.
-    static func meals(_ period: String, _ numbers: ClosedRange<Int>, ids: String, only: [Int]? = nil) -> PostgresQuery {
-        let filter = only.map { "g IN (\($0.map(String.init).joined(separator: ",")))" } ?? "true"
-        return PostgresQuery(unsafeSQL: """
+    /// Meals number `numbers` of `period` at R1, each the same whenever it is written (its times and amounts come from
+    /// its number); `ids` makes the id of meal `g`, as SQL over the column `g`.
+    static func meals(_ period: String, _ numbers: ClosedRange<Int>, ids: String) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: """
             INSERT INTO ledger.entries (id, kind, restaurant_id, terminal_id, period, late, occurred_at, recorded_at, request_sha256,
                 card_no, credential, category, local_date, gross_fen, rate_bp, payable_fen, discount_fen)
             SELECT \(ids), 'meal', r.id, t.id, '\(period)', false, TIMESTAMPTZ '\(period)-01 12:00+08' + g * interval '1 minute',
@@ -62,29 +60,38 @@ struct SealV3Tests {
                    1000 + g, 8500, ((1000 + g) * 8500 + 5000) / 10000, (1000 + g) - ((1000 + g) * 8500 + 5000) / 10000
             FROM generate_series(\(numbers.lowerBound), \(numbers.upperBound)) g
             JOIN ledger.restaurants r ON r.code = 'R1' JOIN ledger.terminals t ON t.restaurant_id = r.id
-            WHERE \(filter)
             """)
     }
 
     /// Time-based ids (UUID version 7) of one month share their first bytes; these share their first eight.
     static let timeBasedIDs = "('018f3a2b-9c00-7000-8000-' || lpad(to_hex(g), 12, '0'))::uuid"
+    static let nilID = "'00000000-0000-0000-0000-000000000000'::uuid"
 
-    /// August: 1,000 meals with time-based ids, closed and sealed.
-    static func august(_ fixture: AuditFixture) throws {
-        try fixture.db.execute(script: "INSERT INTO ledger.periods (period) VALUES ('2031-08')")
-        _ = try fixture.db.query(meals("2031-08", 1...1000, ids: timeBasedIDs))
+    /// August, closed and sealed: 3 × 4,096 + 5 meals, one with the nil uuid (the lowest id) and the others with
+    /// time-based ids; October and November, open: exactly one part (4,096 meals) and one more than a part (4,097).
+    static func months(_ fixture: AuditFixture) throws {
+        try fixture.db.execute(script: "INSERT INTO ledger.periods (period) VALUES ('2031-08'), ('2031-10'), ('2031-11')")
+        _ = try fixture.db.query(meals("2031-08", 1...(3 * partSize + 4), ids: timeBasedIDs))
+        _ = try fixture.db.query(meals("2031-08", 0...0, ids: nilID))
         try fixture.close("2031-08")
+        _ = try fixture.db.query(meals("2031-10", 1...partSize, ids: "md5('seal v3 october ' || g)::uuid"))
+        _ = try fixture.db.query(meals("2031-11", 1...(partSize + 1), ids: "md5('seal v3 november ' || g)::uuid"))
     }
 
-    @Test("the seal is the plain-SQL recipe of sql/audit/README.md, run by an auditor, for entries in many parts and for none")
+    @Test("the seal is the plain-SQL recipe of sql/audit/README.md, run by an auditor, for entries in several parts and for none")
     func readmeRecipe() throws {
         try AuditFixture.with { fixture in
-            try Self.august(fixture)
+            try Self.months(fixture)
             try fixture.db.execute(script: "INSERT INTO ledger.periods (period) VALUES ('2031-09')")
             try fixture.close("2031-09")
-            let parts = try fixture.db.query("SELECT count(DISTINCT get_byte(line_sha256, 0)) FROM ledger.seal_lines WHERE period = '2031-08'")
-                .single().onlyValue(as: Int.self)
-            #expect(parts > 200, "1,000 entries whose ids share their first bytes spread over \(parts) parts only")
+            let august = try fixture.db.query("""
+                SELECT count(*) AS entries, count(DISTINCT substr(id::text, 1, 18)) AS prefixes,
+                       (SELECT id FROM ledger.entries WHERE period = '2031-08' ORDER BY id LIMIT 1) AS lowest
+                FROM ledger.entries WHERE period = '2031-08'
+                """).single()
+            #expect(try august.decode("entries", as: Int.self) == 3 * Self.partSize + 5)
+            #expect(try august.decode("prefixes", as: Int.self) == 2)
+            #expect(try august.decode("lowest", as: UUID.self) == UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
             let example = try AuditFixture.exampleQueries(period: "2031-08").first { $0.contains("WHEN 3 THEN") }
             try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
                 for period in ["2031-04", "2031-08", "2031-09"] {
@@ -106,10 +113,10 @@ struct SealV3Tests {
     @Test("the digest from the stored line hashes is the one recomputed from the entries, for clerks and approvers too")
     func storedIsRecomputed() throws {
         try AuditFixture.with { fixture in
-            try Self.august(fixture)
+            try Self.months(fixture)
             for role in ["ledger_clerk", "ledger_approver"] {
                 try fixture.asLogin(grantedRole: role) { staff in
-                    for period in ["2031-04", "2031-05", "2031-08", "2031-12"] {
+                    for period in ["2031-04", "2031-05", "2031-08", "2031-10", "2031-11", "2031-12"] {
                         let row = try staff.query("""
                             SELECT ledger.period_digest_v3_stored(\(period)) AS stored, ledger.period_digest_v3(\(period)) AS recomputed
                             """).single()
@@ -123,48 +130,26 @@ struct SealV3Tests {
         }
     }
 
-    @Test("the parts: entries all in one part, or in many, give the recipe's digest worked out apart; a changed entry breaks it")
+    @Test("the parts: one part, a part and one entry, several parts with shared id prefixes and the nil uuid, worked out apart; a changed entry breaks it")
     func parts() throws {
         try AuditFixture.with { fixture in
             let db = fixture.db
-            try Self.august(fixture)
-            // October: of 600 meals, those whose line hash begins with the byte most of them share. Written once to
-            // learn their line hashes, rolled back, and written again alone: each meal's line is the same both times.
-            try db.execute(script: "INSERT INTO ledger.periods (period) VALUES ('2031-10')")
-            let ids = "md5('seal v3 ' || g)::uuid"
-            try db.execute(script: "BEGIN")
-            _ = try db.query(Self.meals("2031-10", 1...600, ids: ids))
-            let chosen = try db.query("""
-                WITH lines AS (SELECT g, get_byte(s.line_sha256, 0) AS part FROM generate_series(1, 600) g
-                               JOIN ledger.seal_lines s ON s.period = '2031-10' AND s.entry_id = md5('seal v3 ' || g)::uuid)
-                SELECT l.g FROM lines l
-                WHERE l.part = (SELECT part FROM lines GROUP BY part ORDER BY count(*) DESC, part LIMIT 1)
-                ORDER BY l.g
-                """).map { try $0.onlyValue(as: Int.self) }
-            try db.execute(script: "ROLLBACK")
-            try #require(chosen.count >= 2)
-            _ = try db.query(Self.meals("2031-10", 1...600, ids: ids, only: chosen))
-            try fixture.close("2031-10")
-            let october = try db.query("""
-                SELECT count(*) AS entries, count(DISTINCT get_byte(line_sha256, 0)) AS parts FROM ledger.seal_lines WHERE period = '2031-10'
-                """).single()
-            #expect(try october.decode("entries", as: Int.self) == chosen.count && october.decode("parts", as: Int.self) == 1)
-
-            for period in ["2031-08", "2031-10"] {
-                let sealed = try db.query("SELECT digest FROM ledger.periods WHERE period = \(period)").single().onlyValue(as: String.self)
-                #expect(try Self.digestWorkedOut(period: period, on: db) == sealed, "\(period)")
+            try Self.months(fixture)
+            for period in ["2031-04", "2031-08", "2031-10", "2031-11", "2031-12"] {
+                let stored = try db.query("SELECT ledger.period_digest_v3_stored(\(period))").single().onlyValue(as: String.self)
+                #expect(try Self.digestWorkedOut(period: period, on: db) == stored, "\(period)")
             }
-            // One part: the digest of that part's digest, which is version 2's digest.
-            let oneEach = try db.query("""
-                SELECT encode(sha256(decode(ledger.period_digest_v2('2031-10'), 'hex')), 'hex') AS twice,
-                       ledger.period_digest_v2('2031-10') AS v2, digest FROM ledger.periods WHERE period = '2031-10'
-                """).single()
-            let october3 = try oneEach.decode("digest", as: String.self)
-            #expect(try oneEach.decode("twice", as: String.self) == october3)
-            #expect(try oneEach.decode("v2", as: String.self) != october3)
+            // Up to 4,096 entries are one part: the digest is that of version 2's digest. From 4,097 on, it is not.
+            for (period, onePart) in [("2031-04", true), ("2031-10", true), ("2031-11", false), ("2031-08", false)] {
+                let row = try db.query("""
+                    SELECT encode(sha256(decode(ledger.period_digest_v2(\(period)), 'hex')), 'hex') AS twice,
+                           ledger.period_digest_v3(\(period)) AS v3
+                    """).single()
+                #expect(try (row.decode("twice", as: String.self) == row.decode("v3", as: String.self)) == onePart, "\(period)")
+            }
 
             // One entry of August changed behind the triggers' back: verify fails and names it.
-            let changed = try db.query(PostgresQuery(unsafeSQL: "SELECT \(Self.timeBasedIDs) FROM (SELECT 500 AS g) x")).single()
+            let changed = try db.query(PostgresQuery(unsafeSQL: "SELECT \(Self.timeBasedIDs) FROM (SELECT 5000 AS g) x")).single()
                 .onlyValue(as: UUID.self)
             try db.execute(script: """
                 ALTER TABLE ledger.entries DISABLE TRIGGER USER;
@@ -178,10 +163,10 @@ struct SealV3Tests {
             }
             #expect(try Reconciliations.sealLineDifferences(period: august, on: db) == [SealLineDifference(entryID: changed, kind: .changed)])
             try fixture.asLogin(grantedRole: "ledger_auditor") { auditor in
-                let verified = try auditor.query("SELECT audit.verify_period('2031-08') AS august, audit.verify_period('2031-10') AS october")
+                let verified = try auditor.query("SELECT audit.verify_period('2031-08') AS august, audit.verify_period('2031-04') AS april")
                     .single()
                 #expect(try !verified.decode("august", as: Bool.self))
-                #expect(try verified.decode("october", as: Bool.self))
+                #expect(try verified.decode("april", as: Bool.self))
             }
         }
     }
