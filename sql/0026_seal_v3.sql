@@ -26,7 +26,8 @@ ALTER TABLE ledger.reconciliation_runs DROP CONSTRAINT reconciliation_runs_seal_
 -- Version 3 from the line hashes stored as the entries were written (0012, read from every month as 0023 does), or
 -- NULL when they are not one per entry of the period: what the close seals. A part at a time, in the primary key's
 -- order from where the last part ended, so no sort and no more than a part in memory. Two queries because an id may
--- be the nil uuid, the lowest, so no lower bound can stand for "from the start".
+-- be the nil uuid, the lowest, so no lower bound can stand for "from the start". STABLE, so every query of the loop
+-- sees the snapshot of the statement that calls it: the parts and the count agree even while entries are written.
 CREATE FUNCTION ledger.period_digest_v3_stored(p_period text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
 DECLARE
