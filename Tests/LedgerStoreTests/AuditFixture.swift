@@ -12,6 +12,9 @@ struct AuditFixture {
     let scratch: ScratchDatabase
     /// A superuser connection to the scratch database.
     let db: PostgresConnection
+    /// The seal recipe `populate` and `close` use: the current one, or an older one for a database migrated only as
+    /// far as a migration before the current recipe.
+    var sealVersion: Int16 = Reconciliations.sealVersion
 
     /// The planted personal data of card 1; none of it may appear in any audit view.
     static let card1 = "PLANT7700001"
@@ -80,7 +83,7 @@ struct AuditFixture {
         // The reconciliation of April, as the reconciliation would record it, then the close with the seal.
         _ = try db.query("""
             INSERT INTO ledger.reconciliation_runs (period, started_at, finished_at, entries, digest, seal_version)
-            VALUES ('2031-04', now(), now(), 4, ledger.seal_digest('2031-04', \(Reconciliations.sealVersion)), \(Reconciliations.sealVersion))
+            VALUES ('2031-04', now(), now(), 4, ledger.seal_digest('2031-04', \(sealVersion)), \(sealVersion))
             """)
         _ = try db.query("""
             INSERT INTO ledger.reconciliation_breaks (run_id, restaurant_id, kind, entry_id, detail)
@@ -107,8 +110,10 @@ struct AuditFixture {
         try close("2031-04")
     }
 
-    /// Closes a period the way reconciliation does: its entry count and its seal, by the recipe of `sealVersion`.
-    func close(_ period: String, sealVersion: Int16 = Reconciliations.sealVersion) throws {
+    /// Closes a period the way reconciliation does: its entry count and its seal, by the recipe of `sealVersion` (the
+    /// fixture's own when nil).
+    func close(_ period: String, sealVersion: Int16? = nil) throws {
+        let sealVersion = sealVersion ?? self.sealVersion
         _ = try db.query("""
             UPDATE ledger.periods SET status = 'closed', closed_at = now(),
                 entries = (SELECT count(*) FROM ledger.entries WHERE period = \(period)),

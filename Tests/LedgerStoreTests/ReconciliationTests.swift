@@ -199,7 +199,7 @@ struct ReconciliationTests {
 
             // The seal: recomputed in SQL, stored with the run and on the period.
             let seal = try db.query("""
-                SELECT ledger.period_digest_v2('2031-03'), r.digest, p.digest, p.entries, r.entries,
+                SELECT ledger.period_digest_v3('2031-03'), r.digest, p.digest, p.entries, r.entries,
                        (SELECT count(*) FROM ledger.reconciliation_breaks b WHERE b.run_id = r.id),
                        (SELECT count(*) FROM ledger.anomalies a WHERE a.run_id = r.id),
                        (SELECT sum(subsidy_fen) FROM ledger.subsidy_lines s WHERE s.run_id = r.id)

@@ -32,7 +32,7 @@ struct SealLinesTests {
                 #expect(counts.entries == 6 && counts.matching == 6 && counts.lines == 6)
             }
             let digests = try fixture.db.query("""
-                SELECT ledger.period_digest_v2_stored(period) AS stored, ledger.period_digest_v2(period) AS recomputed, digest
+                SELECT ledger.period_digest_v3_stored(period) AS stored, ledger.period_digest_v3(period) AS recomputed, digest
                 FROM ledger.periods WHERE period = '2031-04'
                 """).single()
             #expect(try digests.decode("stored", as: String.self) == digests.decode("recomputed", as: String.self))
@@ -50,14 +50,14 @@ struct SealLinesTests {
                 FROM generate_series(1, 500) g JOIN ledger.restaurants r ON r.code IN ('R1', 'R2') JOIN ledger.terminals t ON t.restaurant_id = r.id
                 """)
             #expect(try fixture.db.query("""
-                SELECT ledger.period_digest_v2_stored('2031-08') = ledger.period_digest_v2('2031-08'), count(*) FROM ledger.seal_lines WHERE period = '2031-08'
+                SELECT ledger.period_digest_v3_stored('2031-08') = ledger.period_digest_v3('2031-08'), count(*) FROM ledger.seal_lines WHERE period = '2031-08'
                 """).single().values == ["t", "1000"])
             // A period without entries: the digest of nothing, from no lines.
-            #expect(try fixture.db.query("INSERT INTO ledger.periods (period) VALUES ('2031-09') RETURNING ledger.period_digest_v2_stored(period)")
+            #expect(try fixture.db.query("INSERT INTO ledger.periods (period) VALUES ('2031-09') RETURNING ledger.period_digest_v3_stored(period)")
                 .single().onlyValue(as: String.self) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
 
             let report = try Reconciliations.run(period: Self.may, statements: nil, dryRun: false, settings: Self.settings, on: fixture.db)
-            #expect(try fixture.db.query("SELECT ledger.period_digest_v2('2031-05')").single().onlyValue(as: String.self) == report.digest)
+            #expect(try fixture.db.query("SELECT ledger.period_digest_v3('2031-05')").single().onlyValue(as: String.self) == report.digest)
             #expect(try Reconciliations.verify(period: Self.may, on: fixture.db) == .intact(digest: report.digest!))
         }
     }
@@ -77,7 +77,7 @@ struct SealLinesTests {
                 for statement: PostgresQuery in [
                     "SELECT * FROM ledger.seal_lines",
                     "INSERT INTO ledger.seal_lines VALUES ('2031-05', gen_random_uuid(), sha256('x'))",
-                    "SELECT ledger.period_digest_v2_stored('2031-05')",
+                    "SELECT ledger.period_digest_v3_stored('2031-05')",
                 ] {
                     AuditFixture.expectRefusal("42501", note: "\(statement)") { _ = try app.query(statement) }
                 }
@@ -102,11 +102,11 @@ struct SealLinesTests {
             try fixture.meal(stray, at: "R1", card: AuditFixture.card1, period: "2031-05", occurred: "2031-05-20T12:00:00+08:00", gross: 1000)
             try fixture.db.execute(script: "SET session_replication_role = origin")
             #expect(try fixture.db.query("SELECT count(*) FROM ledger.seal_lines WHERE entry_id = \(stray)").single().onlyValue(as: Int.self) == 0)
-            #expect(try fixture.db.query("SELECT ledger.period_digest_v2_stored('2031-05')").single().onlyValue(as: String?.self) == nil)
+            #expect(try fixture.db.query("SELECT ledger.period_digest_v3_stored('2031-05')").single().onlyValue(as: String?.self) == nil)
 
             let report = try Reconciliations.run(period: Self.may, statements: nil, dryRun: false, settings: Self.settings, on: fixture.db)
             #expect(report.entries == 3)
-            #expect(try fixture.db.query("SELECT ledger.period_digest_v2('2031-05')").single().onlyValue(as: String.self) == report.digest)
+            #expect(try fixture.db.query("SELECT ledger.period_digest_v3('2031-05')").single().onlyValue(as: String.self) == report.digest)
             #expect(try Reconciliations.verify(period: Self.may, on: fixture.db) == .intact(digest: report.digest!))
         }
     }
@@ -184,7 +184,7 @@ struct SealLinesTests {
             let row = try db.query("""
                 SELECT (SELECT count(*) FROM audit.entries e JOIN ledger.seal_lines s ON s.entry_id = e.id AND s.period = e.period
                         WHERE s.line_sha256 = sha256(convert_to(audit.seal_line(e), 'UTF8'))),
-                       (SELECT count(*) FROM ledger.seal_lines), ledger.period_digest_v2_stored('2031-06') = ledger.period_digest_v2('2031-06')
+                       (SELECT count(*) FROM ledger.seal_lines), ledger.period_digest_v3_stored('2031-06') = ledger.period_digest_v3('2031-06')
                 """).single().values
             #expect(row == ["10", "10", "t"])
         }

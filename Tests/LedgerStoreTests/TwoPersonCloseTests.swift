@@ -25,7 +25,7 @@ struct TwoPersonCloseTests {
             _ = try tx.query("""
                 UPDATE ledger.periods SET status = 'closed', closed_at = now(),
                     entries = (SELECT count(*) FROM ledger.entries WHERE period = \(period)),
-                    digest = ledger.period_digest_v2(\(period)), seal_version = 2
+                    digest = ledger.period_digest_v3(\(period)), seal_version = 3
                 WHERE period = \(period)
                 """)
         }
@@ -292,7 +292,7 @@ struct TwoPersonCloseTests {
                             _ = try tx.query("""
                                 WITH run AS (
                                     INSERT INTO ledger.reconciliation_runs (period, started_at, finished_at, entries, digest, seal_version)
-                                    VALUES (\(Self.period), now(), now(), 2, ledger.period_digest_v2(\(Self.period)), 2) RETURNING id),
+                                    VALUES (\(Self.period), now(), now(), 2, ledger.period_digest_v3(\(Self.period)), 3) RETURNING id),
                                 report AS (
                                     INSERT INTO ledger.reconciliation_reports (run_id, report)
                                     SELECT run.id, p.report FROM run, ledger.close_proposals p WHERE p.digest = \(proposal.digest))
@@ -308,7 +308,7 @@ struct TwoPersonCloseTests {
                                 """)
                             _ = try tx.query("""
                                 UPDATE ledger.periods SET status = 'closed', closed_at = now(), entries = 2,
-                                    digest = ledger.period_digest_v2(\(Self.period)), seal_version = 2
+                                    digest = ledger.period_digest_v3(\(Self.period)), seal_version = 3
                                 WHERE period = \(Self.period)
                                 """)
                         }

@@ -92,8 +92,14 @@ WHERE status = 'closed'
 ORDER BY period;
 
 -- 12. The seal of a period recomputed by hand, without trusting verify_period (see README.md, "The seal"): the
---     recipe of its seal_version, 2 for seals made since migration 0011, 1 before.
+--     recipe of its seal_version: 3 for seals made since migration 0026, 2 from migration 0011 until then, 1 before.
 SELECT encode(CASE p.seal_version
+           WHEN 3 THEN (SELECT sha256(coalesce(string_agg(x.digest, ''::bytea ORDER BY x.part), ''))
+                        FROM (SELECT l.part, sha256(string_agg(l.h, ''::bytea ORDER BY l.id)) AS digest
+                              FROM (SELECT (row_number() OVER (ORDER BY e.id) - 1) / 4096 AS part, e.id,
+                                           sha256(convert_to(audit.seal_line(e), 'UTF8')) AS h
+                                    FROM audit.entries e WHERE e.period = p.period) l
+                              GROUP BY l.part) x)
            WHEN 2 THEN (SELECT sha256(coalesce(string_agg(sha256(convert_to(audit.seal_line(e), 'UTF8')), ''::bytea ORDER BY e.id), ''))
                         FROM audit.entries e WHERE e.period = p.period)
            ELSE (SELECT CASE WHEN count(*) = 0 THEN sha256('') ELSE audit.seal_chain(audit.seal_line(e) ORDER BY e.id) END

@@ -11,9 +11,9 @@ public import Postgres
 public enum Reconciliations {
     /// The advisory lock key that keeps two reconciliations apart, whatever their periods.
     static let advisoryLock: Int64 = 0x4C44_5245_434F  // "LDRECO"
-    /// The seal recipe new closes use (sql/0011_seal_v2.sql, computed from the line hashes of sql/0012_seal_lines.sql);
-    /// each period and run records the version it was sealed with.
-    public static let sealVersion: Int16 = 2
+    /// The seal recipe new closes use (sql/0026_seal_v3.sql, the line hashes of sql/0012_seal_lines.sql hashed in 256
+    /// parts); each period and run records the version it was sealed with.
+    public static let sealVersion: Int16 = 3
 
     /// Reconciles `period`. `statements` maps restaurant codes to their parsed statements; nil means none were given.
     ///
