@@ -11,8 +11,8 @@ public import Postgres
 public enum Reconciliations {
     /// The advisory lock key that keeps two reconciliations apart, whatever their periods.
     static let advisoryLock: Int64 = 0x4C44_5245_434F  // "LDRECO"
-    /// The seal recipe new closes use (sql/0026_seal_v3.sql, the line hashes of sql/0012_seal_lines.sql hashed in 256
-    /// parts); each period and run records the version it was sealed with.
+    /// The seal recipe new closes use (sql/0026_seal_v3.sql, the line hashes of sql/0012_seal_lines.sql hashed in
+    /// parts of 4,096 entries in id order); each period and run records the version it was sealed with.
     public static let sealVersion: Int16 = 3
 
     /// Reconciles `period`. `statements` maps restaurant codes to their parsed statements; nil means none were given.
