@@ -5,6 +5,7 @@
 #   ensure_test_tools    install openssl and curl (run by the tests) with apt-get when missing
 #   ensure_swift         put /opt/swift on PATH when swift is not found
 #   ensure_tool CMD [PKG]  install Debian's package PKG (default CMD) with apt-get when the command CMD is missing
+#   apt_install PKG…     install Debian's packages with apt-get, its output on standard error
 #   ensure_promtool      export LEDGER_PROMTOOL: promtool on PATH, or extracted from Debian's prometheus package
 #   start_private_db     start (or reuse) the private cluster under .local/pg and export DATABASE_URL
 #   stop_private_db      stop it again, unless another script still uses it
@@ -62,10 +63,19 @@ _pg_tools_ok() {
     command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libpq
 }
 
+# Installs Debian packages with apt-get, after refreshing its package lists, as root or through sudo. apt-get's
+# output goes to standard error, like this library's messages, so that a script whose standard output is a value
+# (scripts/ha up prints the cluster's URI) prints only that value on the first run on a machine too.
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 || die "$* missing and apt-get is not available: install them by hand"
+    log "installing $* with apt-get"
+    as_admin env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+    as_admin env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >&2
+}
+
 ensure_packages() {
     if ! _pg_tools_ok; then
-        command -v apt-get >/dev/null 2>&1 ||
-            die "PostgreSQL 15 or libpq-dev is missing and apt-get is not available; install ${PG_PACKAGES[*]}"
         # Only what is not installed yet, and no upgrades of what is: a running server stays as it is.
         local pkg missing=()
         for pkg in "${PG_PACKAGES[@]}"; do
@@ -74,10 +84,7 @@ ensure_packages() {
             fi
         done
         [[ ${#missing[@]} -gt 0 ]] || missing=("${PG_PACKAGES[@]}")
-        log "installing ${missing[*]} with apt-get"
-        as_admin env DEBIAN_FRONTEND=noninteractive apt-get update -q
-        as_admin env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade \
-            -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
+        apt_install "${missing[@]}"
         _pg_tools_ok || die "still missing PostgreSQL 15 tools in $PG_BIN or libpq (pkg-config) after apt-get"
     fi
     if is_root && ! id -u postgres >/dev/null 2>&1; then
@@ -89,10 +96,7 @@ ensure_packages() {
 ensure_tool() { # COMMAND [PACKAGE]
     local tool="$1" package="${2:-$1}"
     command -v "$tool" >/dev/null 2>&1 && return 0
-    command -v apt-get >/dev/null 2>&1 || die "$tool is missing and apt-get is not available; install $package"
-    log "installing $package with apt-get"
-    as_admin env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    as_admin env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade "$package"
+    apt_install "$package"
     command -v "$tool" >/dev/null 2>&1 || die "$tool is still missing after apt-get install $package"
 }
 
@@ -125,8 +129,8 @@ ensure_promtool() {
         scratch="$(mktemp -d)"
         chmod 755 "$scratch" # apt-get download writes as user _apt when it can
         if ! (cd "$scratch" && apt-get download -q prometheus >/dev/null 2>&1); then
-            as_admin env DEBIAN_FRONTEND=noninteractive apt-get update -q
-            (cd "$scratch" && apt-get download -q prometheus) || { rm -rf "$scratch"; die "cannot download Debian's prometheus package"; }
+            as_admin env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+            (cd "$scratch" && apt-get download -q prometheus >&2) || { rm -rf "$scratch"; die "cannot download Debian's prometheus package"; }
         fi
         dpkg-deb -x "$scratch"/prometheus_*.deb "$scratch/root"
         mkdir -p "$ROOT/.local/bin"
